@@ -1,0 +1,4 @@
+"""``python -m arrosto`` runs the ``arrosto`` command."""
+from .cli import main
+
+main()

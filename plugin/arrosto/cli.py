@@ -1,0 +1,309 @@
+"""The ``arrosto`` command: serve, worker, demo, db, shop, login, import.
+
+Every command reads the same ``ARROSTO_*`` settings as the web app. A configuration or service
+problem prints one line (``arrosto: error: ...``) and exits non-zero, without a traceback.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from . import create_app
+from .errors import ArrostoError, ConfigError, ServiceUnavailable
+
+
+class Context:
+    def __init__(self) -> None:
+        self._app = None
+        self.overrides: dict[str, Any] = {}
+        self.allow_generated_secret = False
+
+    def app(self):
+        if self._app is None:
+            self._app = create_app(self.overrides or None,
+                                   allow_generated_secret=self.allow_generated_secret)
+        return self._app
+
+    @property
+    def settings(self):
+        return self.app().config["ARROSTO"]
+
+    @property
+    def db(self):
+        return self.app().extensions["arrosto.db"]
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def preflight(ctx: Context, *, queue: bool = True, upgrade_sqlite: bool = True) -> None:
+    """Fail fast with one clear line when the database or the queue cannot be reached."""
+    from . import jobs
+
+    ctx.db.ping()
+    if queue:
+        jobs.check_queue()
+    if upgrade_sqlite and ctx.settings.is_sqlite:
+        ctx.db.upgrade()
+
+
+def find_shop(ctx: Context, ref: str):
+    from .models import Shop
+
+    with ctx.db.transaction() as s:
+        stmt = select(Shop).where(Shop.id == int(ref)) if ref.isdigit() else \
+            select(Shop).where((Shop.domain == ref) | (Shop.name == ref))
+        shop = s.scalar(stmt)
+    if shop is None:
+        raise click.UsageError(f"no shop {ref!r}: see `arrosto shop list`")
+    return shop
+
+
+def login_url(ctx: Context, shop_id: int) -> str:
+    from .access import create_login_token
+
+    token = create_login_token(ctx.db, shop_id, ctx.settings.login_link_minutes)
+    return f"{ctx.settings.public_url}/admin/login/{token}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arrosto")
+def cli() -> None:
+    """Arrosto: social listening, customer support and promotions for small shops.
+
+    Settings come from ARROSTO_* environment variables (or a .env file); see docs/configuration.md.
+    """
+
+
+# --- serve and worker ---------------------------------------------------------------------------
+
+def run_server(app, host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    db = app.extensions["arrosto.db"]
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "accesslog": "-", "timeout": 30, "graceful_timeout": 10,
+                               "post_fork": lambda _s, _w: db.engine.dispose(close=False),
+                               }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=int, help="Web worker processes [ARROSTO_WEB_WORKERS].")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, workers: int | None) -> None:
+    """Serve the web app (admin, webhooks, API) with gunicorn."""
+    preflight(ctx)
+    s = ctx.settings
+    run_server(ctx.app(), host, port, workers or s.web_workers, s.web_threads)
+
+
+@cli.command()
+@click.option("--threads", type=int, help="Jobs run at once [ARROSTO_WORKER_THREADS].")
+@pass_ctx
+def worker(ctx: Context, threads: int | None) -> None:
+    """Run background jobs and the periodic schedule (start as many as you like)."""
+    from . import jobs
+
+    preflight(ctx)
+    if ctx.settings.jobs_immediate:
+        raise ConfigError("ARROSTO_JOBS_IMMEDIATE: jobs run inline, there is nothing for a "
+                          "worker to do; unset it to use a queue")
+    consumer = jobs.huey.create_consumer(workers=threads or ctx.settings.worker_threads,
+                                         worker_type="thread", periodic=True,
+                                         check_worker_health=True)
+    click.echo(f"arrosto worker: {threads or ctx.settings.worker_threads} threads on "
+               f"{type(jobs.huey.storage).__name__}", err=True)
+    consumer.run()
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the admin panel after loading.")
+@pass_ctx
+def demo(ctx: Context, host: str, port: int, serve: bool) -> None:
+    """Load the demo coffee roastery (SQLite by default) and serve its admin panel."""
+    from .demo import demo_counts, load_demo
+    from .shops.demo import data_file
+
+    ctx.allow_generated_secret = True
+    ctx.overrides.setdefault("jobs_immediate", True)
+    if port != 5000 or host != "127.0.0.1":
+        ctx.overrides.setdefault("public_url", f"http://{host}:{port}")
+    preflight(ctx, queue=False)
+    if not ctx.settings.is_sqlite:
+        ctx.db.upgrade()
+    counts = demo_counts()
+    counts["posts"] = len(data_file("posts.jsonl"))
+    click.echo(f"Loading the demo shop into {ctx.db.engine.url.render_as_string(True)}")
+    bars: dict[str, Any] = {}
+
+    def progress(resource: str, n: int) -> None:
+        if resource not in bars:
+            for bar in bars.values():
+                bar.render_finish()
+            bars[resource] = click.progressbar(length=counts.get(resource, 0),
+                                               label=f"  {resource:<10}", file=sys.stderr)
+        bars[resource].update(n)
+
+    result = load_demo(ctx.db, ctx.settings.instance_path, progress=progress)
+    for bar in bars.values():
+        bar.render_finish()
+    with ctx.db.transaction(result.shop_id) as s:
+        from .models import Order, Post, Product
+
+        n_products = s.scalar(select(func.count(Product.id)))
+        n_orders = s.scalar(select(func.count(Order.id)))
+        n_posts = s.scalar(select(func.count(Post.id)))
+    click.echo(f"Demo shop ready: {n_products} products, {n_orders} orders, {n_posts} posts "
+               f"({result.posts.new} new, {result.posts.duplicates} already there).")
+    click.echo(f"\nSign in (one-time link, valid {ctx.settings.login_link_minutes} minutes):\n"
+               f"  {login_url(ctx, result.shop_id)}\n")
+    if serve:
+        click.echo(f"Admin panel on http://{host}:{port}/admin/ — press Ctrl+C to stop.")
+        run_server(ctx.app(), host, port, 1, 4)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+@cli.group()
+def db() -> None:
+    """Database schema and secrets."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_ctx
+def db_upgrade(ctx: Context, revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    ctx.db.ping()
+    ctx.db.upgrade(revision)
+    click.echo(f"database at revision {ctx.db.current_revision()}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_ctx
+def db_downgrade(ctx: Context, revision: str) -> None:
+    """Revert migrations down to REVISION ("base" removes every table)."""
+    ctx.db.ping()
+    ctx.db.downgrade(revision)
+    click.echo(f"database at revision {ctx.db.current_revision() or 'base'}")
+
+
+@db.command("current")
+@pass_ctx
+def db_current(ctx: Context) -> None:
+    """Print the database's migration revision."""
+    ctx.db.ping()
+    click.echo(ctx.db.current_revision() or "base (empty)")
+
+
+@db.command("rotate-secrets")
+@pass_ctx
+def db_rotate_secrets(ctx: Context) -> None:
+    """Re-encrypt every stored secret with the first key of ARROSTO_SECRET_KEY."""
+    from .secrets_rotation import rotate_all
+
+    ctx.db.ping()
+    n = rotate_all(ctx.db)
+    click.echo(f"re-encrypted {n} stored secrets with the newest key")
+
+
+# --- shops and sign-in --------------------------------------------------------------------------
+
+@cli.group()
+def shop() -> None:
+    """Connected shops."""
+
+
+@shop.command("list")
+@pass_ctx
+def shop_list(ctx: Context) -> None:
+    """List connected shops."""
+    from .models import Shop
+
+    ctx.db.ping()
+    with ctx.db.transaction() as s:
+        shops = s.scalars(select(Shop).order_by(Shop.id)).all()
+    if not shops:
+        click.echo("no shops yet: install Arrosto from your shop's admin, or run `arrosto demo`")
+        return
+    click.echo(f"{'id':>4}  {'platform':<12} {'status':<13} {'domain':<36} name")
+    for sh in shops:
+        click.echo(f"{sh.id:>4}  {sh.platform:<12} {sh.status:<13} {sh.domain:<36} {sh.name}")
+
+
+@cli.command()
+@click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+@pass_ctx
+def login(ctx: Context, shop_ref: str) -> None:
+    """Print a one-time sign-in link to the admin panel."""
+    ctx.db.ping()
+    shop = find_shop(ctx, shop_ref)
+    click.echo(login_url(ctx, shop.id))
+
+
+# --- import -------------------------------------------------------------------------------------
+
+@cli.group("import")
+def import_() -> None:
+    """Import data from files."""
+
+
+@import_.command("posts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--network", type=click.Choice(["x", "bluesky", "mastodon", "generic"]),
+              default="generic", show_default=True, help="Network the posts come from.")
+@click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+@click.option("--author", default="archive", show_default=True,
+              help="Author handle for X archives (tweets.js), which do not name it.")
+@pass_ctx
+def import_posts(ctx: Context, file: Path, network: str, shop_ref: str, author: str) -> None:
+    """Import posts from JSONL, CSV (text, author, date, url) or an X archive's tweets.js."""
+    from .listening.imports import import_file
+
+    ctx.db.ping()
+    shop = find_shop(ctx, shop_ref)
+    lines = sum(1 for _ in file.open(encoding="utf-8", errors="replace"))
+    with click.progressbar(length=lines, label="importing", file=sys.stderr) as bar:
+        summary = import_file(ctx.db, shop.id, file, network, author=author,
+                              progress=bar.update)
+    for problem in summary.problems[:20]:
+        click.echo(f"  skipped {problem.where}: {problem.message}", err=True)
+    if len(summary.problems) > 20:
+        click.echo(f"  ... and {len(summary.problems) - 20} more problems", err=True)
+    click.echo(f"{summary.read} posts read: {summary.new} new, {summary.duplicates} already "
+               f"stored, {len(summary.problems)} skipped")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="arrosto")
+    except ConfigError as exc:
+        click.echo(f"arrosto: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except ServiceUnavailable as exc:
+        click.echo(f"arrosto: service unavailable: {exc}", err=True)
+        sys.exit(3)
+    except ArrostoError as exc:
+        click.echo(f"arrosto: error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Listening: what people say about the shop's products, from every network."""

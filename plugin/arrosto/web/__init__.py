@@ -1,0 +1,49 @@
+"""Web surfaces: one blueprint a module (health, admin; install, webhooks and api as they land)."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+
+from ..db import Database
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.teardown_appcontext
+    def close_session(_exc) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        return response
+
+    for code, title in ((400, "Bad request"), (403, "Forbidden"), (404, "Not found"),
+                        (405, "Method not allowed"), (413, "Request too large"),
+                        (500, "Something went wrong")):
+        app.register_error_handler(code, _error_page(code, title))
+
+
+def _error_page(code: int, title: str):
+    def handler(_exc):
+        if request.path.startswith(("/api/", "/webhooks/")) or request.accept_mimetypes.best \
+                == "application/json":
+            return jsonify(error=title.lower()), code
+        return render_template("error.html", code=code, title=title), code
+    return handler
+
+
+def current_db() -> Database:
+    from flask import current_app
+
+    return current_app.extensions["arrosto.db"]
