@@ -23,7 +23,8 @@ def create_app(settings: Settings | dict[str, Any] | None = None, *,
         settings = load_settings(settings, allow_generated_secret=allow_generated_secret)
     instance = settings.instance_path.resolve()
     settings.instance_path = instance
-    app = Flask(__name__, instance_path=str(instance))
+    app = Flask(__name__, instance_path=str(instance), template_folder="web/templates",
+                static_folder="web/static")
     keys = settings.secret_keys()
     app.config.update(
         ARROSTO=settings,

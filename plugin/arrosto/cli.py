@@ -5,6 +5,7 @@ problem prints one line (``arrosto: error: ...``) and exits non-zero, without a 
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,8 @@ def demo(ctx: Context, host: str, port: int, serve: bool) -> None:
 
     ctx.allow_generated_secret = True
     ctx.overrides.setdefault("jobs_immediate", True)
+    if "ARROSTO_LOG_LEVEL" not in os.environ:
+        ctx.overrides.setdefault("log_level", "WARNING")
     if port != 5000 or host != "127.0.0.1":
         ctx.overrides.setdefault("public_url", f"http://{host}:{port}")
     preflight(ctx, queue=False)

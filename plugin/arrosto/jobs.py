@@ -35,8 +35,19 @@ huey = Huey("arrosto", storage_class=MemoryStorage, results=False, utc=True)
 _app: Flask | None = None
 
 
+# Every module that declares jobs, imported at start so a worker knows every task by name.
+JOB_MODULES = (
+    "arrosto.shops.jobs",
+    "arrosto.shops.install",
+    "arrosto.shops.deliveries",
+    "arrosto.shops.reconcile",
+)
+
+
 def init_app(app: Flask) -> None:
     global _app
+    for module in JOB_MODULES:
+        importlib.import_module(module)
     settings: Settings = app.config["ARROSTO"]
     huey.immediate = settings.jobs_immediate
     if not settings.jobs_immediate:
@@ -91,7 +102,7 @@ def job(**task_options) -> Callable:
             with app().app_context():
                 return fn(*args, **kwargs)
 
-        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)(run)
+        return huey.task(name=fn.__name__, **task_options)(run)
 
     return decorate
 
@@ -108,7 +119,10 @@ class Periodic:
 
 
 SCHEDULE: list[Periodic] = [
-    # Each later part of Arrosto adds its line here.
+    Periodic("webhooks.pending", "arrosto.shops.deliveries:process_pending_job",
+             lambda s: dt.timedelta(minutes=5)),
+    Periodic("shops.reconcile", "arrosto.shops.reconcile:reconcile_all_job",
+             lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
 ]
 
 

@@ -12,9 +12,10 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 _PATTERNS = [
+    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 <redacted>"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
     (re.compile(r"(?i)\b(bearer|token|secret|password|authorization|key)([\"']?\s*[:=]\s*[\"']?)"
-                r"[^\s\"',;&]+"), r"\1\2<redacted>"),
+                r"(?!<redacted>)[^\s\"',;&]+"), r"\1\2<redacted>"),
     (re.compile(r"\bshp(?:at|ca|pa|ss|rt)_[0-9a-fA-F]{16,}\b"), "<shopify-token>"),
     (re.compile(r"\b(?:ck|cs)_[0-9a-fA-F]{20,}\b"), "<woocommerce-key>"),
     (re.compile(r"\bgAAAAA[\w-]{20,}={0,2}"), "<ciphertext>"),

@@ -565,7 +565,7 @@ class Outreach(ShopOwned, Base):
     network: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[str] = mapped_column(String(255))
     handle: Mapped[str] = mapped_column(String(255))
-    group: Mapped[str] = mapped_column(String(20))  # watcher | engaged | owner
+    audience: Mapped[str] = mapped_column(String(20))  # watcher | engaged | owner
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     lang: Mapped[str | None] = mapped_column(String(8))
     draft: Mapped[str] = mapped_column(Text, default="")
@@ -719,3 +719,17 @@ class ScheduleRun(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_run_at: Mapped[dt.datetime]
+
+
+class DataExport(ShopOwned, Base):
+    """Everything held on one customer, gathered for the owner on a privacy data request."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (UniqueConstraint("shop_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(255))  # the delivery or request id
+    customer_external_id: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    downloaded_at: Mapped[dt.datetime | None]

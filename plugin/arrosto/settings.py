@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     listen_interval_minutes: int = Field(default=15, ge=1)
     reconcile_interval_minutes: int = Field(default=60, ge=5)
 
+    # Shopify app (Partner dashboard: Client ID and Client secret)
+    shopify_api_key: str | None = None
+    shopify_api_secret: SecretStr | None = None
+    shopify_api_secret_old: SecretStr | None = Field(
+        default=None, description="the previous secret, accepted during a rotation")
+    shopify_api_version: str = Field(default="2025-10", pattern=r"^\d{4}-(01|04|07|10)$")
+    shopify_scopes: str = "read_products,read_orders,read_customers,read_discounts"
+    shopify_expiring_tokens: bool = True
+
     # web
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     login_link_minutes: int = Field(default=15, ge=1)
@@ -85,6 +94,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL, e.g. https://arrosto.example.com")
         return value.rstrip("/")
+
+    def shopify_secrets(self) -> list[str]:
+        """The Shopify app secrets to verify with, current first."""
+        return [s.get_secret_value() for s in (self.shopify_api_secret,
+                                                 self.shopify_api_secret_old) if s]
 
     # derived values -----------------------------------------------------------------------------
     @property

@@ -34,8 +34,9 @@ def shop_handles(shop: Shop) -> set[str]:
 def mentions_any(text: str, handles: set[str]) -> bool:
     if not handles:
         return False
-    found = {m.lower() for m in re.findall(r"@([\w.\-]+(?:@[\w.\-]+)?)", text)}
-    return bool(found & handles) or any(f.split("@")[0] in handles for f in found)
+    # "@user@instance" must name the shop's account exactly; a bare "@user" matches its user part
+    found = {m.lower().rstrip(".") for m in re.findall(r"@([\w.\-]+(?:@[\w.\-]+)?)", text)}
+    return bool(found & handles)
 
 
 def store_posts(session: Session, shop: Shop, posts: Iterable[PostData], *, source: str,

@@ -7,10 +7,11 @@ from ..db import Database
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, health
+    from . import admin, health, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(webhooks.bp)
 
     @app.teardown_appcontext
     def close_session(_exc) -> None:

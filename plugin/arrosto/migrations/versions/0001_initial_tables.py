@@ -597,7 +597,7 @@ def upgrade() -> None:
     sa.Column('network', sa.String(length=20), nullable=False),
     sa.Column('person_id', sa.String(length=255), nullable=False),
     sa.Column('handle', sa.String(length=255), nullable=False),
-    sa.Column('group', sa.String(length=20), nullable=False),
+    sa.Column('audience', sa.String(length=20), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('lang', sa.String(length=8), nullable=True),
     sa.Column('draft', sa.Text(), nullable=False),

@@ -1,0 +1,140 @@
+"""Webhook deliveries: stored by the receiver before it answers, processed here by a job.
+
+Processing is one transaction: claim the row (``received`` → ``processed``), parse, apply every
+handler, commit. A crash anywhere rolls all of it back, the row stays ``received`` and a later run
+picks it up; a concurrent run's claim waits on the row lock and then finds it taken. So each
+unique delivery has its effects exactly once. A body that cannot be parsed is marked ``failed``
+with the reason, kept, and shown to the owner: nothing is lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import events, jobs
+from ..db import Database
+from ..models import Shop, WebhookDelivery, utcnow
+from . import PLATFORMS
+from .base import WebhookMeta, WebhookParseError
+from .handlers import dispatch
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+@dataclass
+class Stored:
+    delivery_id: int | None
+    duplicate: bool
+
+
+def store_delivery(db: Database, platform: str, meta: WebhookMeta, headers: dict[str, str],
+                   body: bytes, shop_id: int | None) -> Stored:
+    """Persist a verified delivery once; a repeat of the same delivery id is a duplicate."""
+    session = db.session()
+    try:
+        row = WebhookDelivery(platform=platform, delivery_id=meta.delivery_id[:255],
+                              topic=meta.topic[:100], shop_domain=meta.shop_domain,
+                              headers=headers, body=body, shop_id=shop_id)
+        session.add(row)
+        session.commit()
+        return Stored(row.id, False)
+    except IntegrityError:
+        session.rollback()
+        return Stored(None, True)
+    finally:
+        session.close()
+
+
+@jobs.job(retries=5, retry_delay=30)
+def process_delivery_job(delivery_id: int) -> None:
+    process_delivery(jobs.database(), delivery_id)
+
+
+MAX_ATTEMPTS = 8
+
+
+def process_delivery(db: Database, delivery_id: int) -> str:
+    """Apply one delivery's effects exactly once; returns its final state."""
+    try:
+        return _process(db, delivery_id)
+    except Exception as exc:
+        _record_failure(db, delivery_id, exc)
+        raise
+
+
+def _record_failure(db: Database, delivery_id: int, exc: Exception) -> None:
+    """The effects rolled back; count the attempt, and give up (visibly) after a few."""
+    with db.transaction() as s:
+        delivery = s.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.state != "received":
+            return
+        delivery.attempts += 1
+        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.state = "failed"
+    log.warning("delivery %d failed (attempt %d): %s", delivery_id, delivery.attempts,
+                type(exc).__name__)
+
+
+def _process(db: Database, delivery_id: int) -> str:
+    with db.transaction() as s:
+        claimed = s.execute(update(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.state == "received"
+        ).values(state="processed", processed_at=utcnow(),
+                 attempts=WebhookDelivery.attempts + 1)).rowcount
+        if claimed != 1:
+            return "skipped"
+        delivery = s.get(WebhookDelivery, delivery_id)
+        shop = s.get(Shop, delivery.shop_id) if delivery.shop_id else None
+        try:
+            found = _events(delivery)
+        except WebhookParseError as exc:
+            delivery.state, delivery.error = "failed", str(exc)[:2000]
+            log.warning("delivery %d (%s) cannot be parsed: %s", delivery_id, delivery.topic, exc)
+            return "failed"
+        if shop is None:
+            delivery.state, delivery.error = "failed", "the delivery names no shop we know"
+            return "failed"
+        s.info["shop_id"] = shop.id  # from here on, the shop's own rows only
+        for event in found:
+            if isinstance(event, events.ShopRedact):
+                s.execute(delete(Shop).where(Shop.id == shop.id))
+                log.info("shop %d erased on the platform's request", shop.id)
+                return "processed"
+            dispatch(s, shop, event, f"{delivery.platform}:{delivery.delivery_id}")
+    return "processed"
+
+
+def _events(delivery: WebhookDelivery) -> list:
+    cls = PLATFORMS.get(delivery.platform)
+    if cls is None:
+        raise WebhookParseError(f"unknown platform {delivery.platform!r}")
+    try:
+        payload = json.loads(delivery.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookParseError(f"the body is not JSON ({exc})") from None
+    return cls.parse_webhook(delivery.topic, payload)
+
+
+@jobs.job()
+def process_pending_job() -> None:
+    """Pick up deliveries stored but never processed (queue down, worker killed)."""
+    db = jobs.database()
+    for delivery_id in pending_deliveries(db):
+        process_delivery_job(delivery_id)
+
+
+def pending_deliveries(db: Database, older_than: dt.timedelta = dt.timedelta(minutes=1),
+                       limit: int = 1000) -> list[int]:
+    with db.transaction() as s:
+        return list(s.scalars(select(WebhookDelivery.id).where(
+            WebhookDelivery.state == "received",
+            WebhookDelivery.received_at <= utcnow() - older_than
+        ).order_by(WebhookDelivery.id).limit(limit)))

@@ -1,0 +1,60 @@
+"""The embedded demo: the roastery loads through the real sync and import code, once."""
+from __future__ import annotations
+
+from collections import Counter
+
+from arrosto.cli import cli
+from arrosto.demo import load_demo
+from arrosto.models import Customer, Order, Post, Product, ProductVariant, SocialIdentity
+from arrosto.shops.demo import data_file
+from sqlalchemy import func, select
+
+
+def test_demo_data_is_realistic():
+    products = data_file("products.json")
+    orders = data_file("orders.json")
+    posts = data_file("posts.jsonl")
+    assert 45 <= len(products) <= 60 and sum(len(p["variants"]) for p in products) > 100
+    assert len(orders) == 500 and 250 <= len(data_file("customers.json")) <= 400
+    assert 280 <= len(posts) <= 320
+    assert {p["lang"] for p in posts} == {"it", "en"}
+    assert {p["network"] for p in posts} == {"x", "bluesky", "mastodon"}
+    intents = Counter(t["intent"] for t in data_file("posts_truth.json").values())
+    assert set(intents) == {"complaint", "question", "praise", "purchase_intent", "other"}
+
+
+def test_load_demo_twice_adds_nothing(db, tmp_path):
+    first = load_demo(db, tmp_path)
+    assert first.created and first.posts.new == len(data_file("posts.jsonl"))
+    second = load_demo(db, tmp_path)
+    assert not second.created and second.posts.new == 0
+    assert second.posts.duplicates == first.posts.new
+    with db.transaction(first.shop_id) as s:
+        assert s.scalar(select(func.count(Product.id))) == len(data_file("products.json"))
+        assert s.scalar(select(func.count(ProductVariant.id))) == sum(
+            len(p["variants"]) for p in data_file("products.json"))
+        assert s.scalar(select(func.count(Order.id))) == 500
+        assert s.scalar(select(func.count(Customer.id))) == len(data_file("customers.json"))
+        assert s.scalar(select(func.count(Post.id))) == len(data_file("posts.jsonl"))
+        # handles on customer records become verified identities
+        assert s.scalar(select(func.count(SocialIdentity.id))) == sum(
+            len(c["handles"]) for c in data_file("customers.json"))
+        # the orders' dates were moved to "now": the newest is at most a day old
+        newest = s.scalar(select(func.max(Order.created_at)))
+        oldest = s.scalar(select(func.min(Order.created_at)))
+        assert (newest - oldest).days <= 91
+        mentions = s.scalar(select(func.count(Post.id)).where(Post.addresses_shop))
+    assert mentions == sum(1 for p in data_file("posts.jsonl") if p["mentions_shop"])
+
+
+def test_demo_command_prints_a_login_link(runner, monkeypatch):
+    app = runner.app
+    monkeypatch.setattr("arrosto.cli.Context.app", lambda self: app)
+    res = runner.invoke(cli, ["demo", "--no-serve"])
+    assert res.exit_code == 0, res.output
+    assert "Demo shop ready: 51 products, 500 orders, 300 posts" in res.output
+    link = next(line.strip() for line in res.output.splitlines() if "/admin/login/" in line)
+    client = app.test_client()
+    assert client.get(link.replace("http://localhost", "")).status_code == 302
+    page = client.get("/admin/orders").get_data(as_text=True)
+    assert "#1500" in page and "Orders <small>(500)</small>" in page
