@@ -22,6 +22,7 @@ def create_app(settings: Settings | dict[str, Any] | None = None, *,
     if not isinstance(settings, Settings):
         settings = load_settings(settings, allow_generated_secret=allow_generated_secret)
     instance = settings.instance_path.resolve()
+    instance.mkdir(parents=True, exist_ok=True)
     settings.instance_path = instance
     app = Flask(__name__, instance_path=str(instance), template_folder="web/templates",
                 static_folder="web/static")

@@ -82,23 +82,23 @@ def cli() -> None:
 
 # --- serve and worker ---------------------------------------------------------------------------
 
-def run_server(app, host: str, port: int, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    db = app.extensions["arrosto.db"]
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "accesslog": "-", "timeout": 30, "graceful_timeout": 10,
-                               "post_fork": lambda _s, _w: db.engine.dispose(close=False),
-                               }.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return app
-
-    Server().run()
+def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Replace this process with a gunicorn master; the app is loaded only in its workers, so
+    the master stays small. Settings reach the workers through the environment."""
+    settings = ctx.settings
+    env = dict(os.environ)
+    for key, value in ctx.overrides.items():
+        env[f"ARROSTO_{key.upper()}"] = str(value)
+    env["ARROSTO_SECRET_KEY"] = ",".join(settings.secret_keys())
+    env["ARROSTO_INSTANCE_PATH"] = str(settings.instance_path)
+    if ctx.allow_generated_secret:
+        env["ARROSTO_DEMO"] = "1"
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", str(threads), "--timeout", "30",
+            "--graceful-timeout", "10", "--access-logfile", "-", "arrosto.wsgi:app"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, args, env)
 
 
 @cli.command()
@@ -110,7 +110,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None) -> None:
     """Serve the web app (admin, webhooks, API) with gunicorn."""
     preflight(ctx)
     s = ctx.settings
-    run_server(ctx.app(), host, port, workers or s.web_workers, s.web_threads)
+    run_server(ctx, host, port, workers or s.web_workers, s.web_threads)
 
 
 @cli.command()
@@ -182,7 +182,7 @@ def demo(ctx: Context, host: str, port: int, serve: bool) -> None:
                f"  {login_url(ctx, result.shop_id)}\n")
     if serve:
         click.echo(f"Admin panel on http://{host}:{port}/admin/ — press Ctrl+C to stop.")
-        run_server(ctx.app(), host, port, 1, 4)
+        run_server(ctx, host, port, 1, 4)
 
 
 # --- db -----------------------------------------------------------------------------------------

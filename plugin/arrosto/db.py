@@ -12,8 +12,6 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
@@ -84,7 +82,9 @@ class Database:
                 f"{self.engine.url.render_as_string(hide_password=True)} "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
 
-    def alembic_config(self) -> Config:
+    def alembic_config(self):
+        from alembic.config import Config  # imported on use: web and worker never need it
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["engine"] = self.engine
@@ -94,9 +94,13 @@ class Database:
         if self.schema:
             with self.engine.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+        from alembic import command
+
         command.upgrade(self.alembic_config(), revision)
 
     def downgrade(self, revision: str = "base") -> None:
+        from alembic import command
+
         command.downgrade(self.alembic_config(), revision)
 
     def current_revision(self) -> str | None:

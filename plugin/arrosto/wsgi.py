@@ -1,0 +1,8 @@
+"""The WSGI app for gunicorn workers started by ``arrosto serve`` (settings from the environment)."""
+from __future__ import annotations
+
+import os
+
+from . import create_app
+
+app = create_app(allow_generated_secret=os.environ.get("ARROSTO_DEMO") == "1")
