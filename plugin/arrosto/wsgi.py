@@ -1,4 +1,4 @@
-"""The WSGI app for gunicorn workers started by ``arrosto serve`` (settings from the environment)."""
+"""The WSGI app that `arrosto serve` starts in gunicorn workers (settings from the environment)."""
 from __future__ import annotations
 
 import os
