@@ -13,10 +13,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
 from arrosto import create_app
 from arrosto.db import Database
 from arrosto.models import Base
-from sqlalchemy import create_engine, text
 
 DATABASE_URL = os.environ.get("ARROSTO_DATABASE_URL") or None
 REDIS_URL = os.environ.get("ARROSTO_REDIS_URL") or None

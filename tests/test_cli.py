@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 import pytest
+
 from arrosto.cli import cli
 
 

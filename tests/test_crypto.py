@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import column, select, table, text
+
 from arrosto import crypto
 from arrosto.errors import ConfigError
 from arrosto.models import Shop
 from arrosto.secrets_rotation import encrypted_columns, rotate_all
-from sqlalchemy import column, select, table, text
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select, text
+
 from arrosto.errors import UnscopedQuery
 from arrosto.models import Base, Case, Customer, Order, Post, Product, ShopOwned
-from sqlalchemy import func, select, text
 
 from .factories import make_shop, populate_shop
 

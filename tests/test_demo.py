@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import func, select
+
 from arrosto.cli import cli
 from arrosto.demo import load_demo
 from arrosto.models import Customer, Order, Post, Product, ProductVariant, SocialIdentity
 from arrosto.shops.demo import data_file
-from sqlalchemy import func, select
 
 
 def test_demo_data_is_realistic():

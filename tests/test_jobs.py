@@ -9,9 +9,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import func, select
+
 from arrosto import jobs
 from arrosto.models import Order, utcnow
-from sqlalchemy import func, select
 
 from .conftest import REDIS_URL
 

@@ -5,9 +5,10 @@ import uuid
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
 from arrosto.db import Database
 from arrosto.models import Base
-from sqlalchemy import create_engine, inspect, text
 
 from .conftest import DATABASE_URL, ON_POSTGRES
 

@@ -1,9 +1,10 @@
 """Privacy: after erasing a customer, none of their personal data remains anywhere."""
 from __future__ import annotations
 
+from sqlalchemy import String, Text, select
+
 from arrosto.models import Base, Customer, DataExport, JSONType, Order, Shop
 from arrosto.privacy import export_customer, redact_customer, uninstall
-from sqlalchemy import String, Text, select
 
 from .factories import make_shop, populate_shop
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from arrosto.errors import ConfigError
 from arrosto.settings import load_settings
 

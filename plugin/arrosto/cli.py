@@ -255,6 +255,72 @@ def shop_list(ctx: Context) -> None:
         click.echo(f"{sh.id:>4}  {sh.platform:<12} {sh.status:<13} {sh.domain:<36} {sh.name}")
 
 
+@shop.group("add")
+def shop_add() -> None:
+    """Connect a shop with credentials you created yourself (custom app, REST API keys)."""
+
+
+def _finish_install(ctx: Context, shop_id: int) -> None:
+    from .shops.install import after_install
+
+    click.echo("Registering webhooks and running the first sync (this can take a while)...")
+    after_install(ctx.db, ctx.settings, shop_id)
+    with ctx.db.transaction() as s:
+        from .models import Shop
+
+        shop = s.get(Shop, shop_id)
+        problem = (shop.settings or {}).get("webhooks_error")
+    if problem:
+        click.echo(f"warning: webhooks not registered ({problem}); the reconciliation job "
+                   "will retry", err=True)
+    click.echo(f"shop {shop_id} connected: {shop.name} ({shop.domain})")
+    click.echo(f"sign in: {login_url(ctx, shop_id)}")
+
+
+@shop_add.command("shopify")
+@click.option("--domain", required=True, help="The shop's your-shop.myshopify.com address.")
+@click.option("--token", required=True, envvar="ARROSTO_SHOPIFY_TOKEN",
+              help="Admin API access token of the shop's custom app (or ARROSTO_SHOPIFY_TOKEN).")
+@pass_ctx
+def shop_add_shopify(ctx: Context, domain: str, token: str) -> None:
+    """Connect a Shopify shop through a custom app created in its admin."""
+    from .shops import shopify
+    from .shops.install import save_shopify_tokens
+
+    preflight(ctx, queue=False)
+    domain = domain.strip().lower().removeprefix("https://").rstrip("/")
+    if not shopify.valid_shop_domain(domain):
+        raise click.BadParameter("must be the shop's your-shop.myshopify.com address",
+                                 param_hint="--domain")
+    shop_id = save_shopify_tokens(ctx.db, domain, shopify.TokenSet(access_token=token))
+    _finish_install(ctx, shop_id)
+
+
+@shop_add.command("woocommerce")
+@click.option("--url", "store_url", required=True, help="The store's address (https://...).")
+@click.option("--key", required=True, help="REST API consumer key (ck_...).")
+@click.option("--secret", required=True, envvar="ARROSTO_WOOCOMMERCE_SECRET",
+              help="REST API consumer secret (cs_...), or ARROSTO_WOOCOMMERCE_SECRET.")
+@pass_ctx
+def shop_add_woocommerce(ctx: Context, store_url: str, key: str, secret: str) -> None:
+    """Connect a WooCommerce store with REST API keys (Read/Write) you created in it."""
+    from .shops import woocommerce
+    from .shops.install import check_woocommerce_keys, save_woocommerce_keys
+
+    preflight(ctx, queue=False)
+    try:
+        url = woocommerce.normalize_store_url(store_url if "://" in store_url
+                                              else f"https://{store_url}")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    keys = woocommerce.WooKeys(key_id=0, user_id="cli", consumer_key=key,
+                               consumer_secret=secret, key_permissions="read_write")
+    shop_id = save_woocommerce_keys(ctx.db, url, keys)
+    if not check_woocommerce_keys(ctx.db, shop_id):
+        raise ArrostoError("the store refused these API keys: check they are Read/Write")
+    _finish_install(ctx, shop_id)
+
+
 @cli.command()
 @click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
 @pass_ctx

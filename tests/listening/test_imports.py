@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import func, select
+
 from arrosto.cli import cli
 from arrosto.listening.imports import import_file
 from arrosto.models import Post, Shop
-from sqlalchemy import func, select
 
 from ..factories import make_shop
 

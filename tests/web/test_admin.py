@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select, update
+
 from arrosto.access import create_login_token
 from arrosto.models import LoginToken, Order
-from sqlalchemy import select, update
 
 from ..factories import make_shop, populate_shop
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from arrosto.models import Base
 
 target_metadata = Base.metadata

@@ -19,8 +19,10 @@ def register(cls: type[ShopPlatform]) -> type[ShopPlatform]:
 
 def register_platforms() -> None:
     from .demo import DemoShop
+    from .shopify import ShopifyShop
+    from .woocommerce import WooCommerceShop
 
-    for cls in (DemoShop,):
+    for cls in (DemoShop, ShopifyShop, WooCommerceShop):
         register(cls)
 
 

@@ -38,6 +38,9 @@ class ProductData:
     url: str | None = None
     updated_at: dt.datetime | None = None
     variants: list[VariantData] = field(default_factory=list)
+    # False when the source lists only the variants' ids (a WooCommerce webhook for a variable
+    # product): known variants keep their stored details until the next sync fills them in
+    variants_complete: bool = True
 
 
 @dataclass

@@ -34,13 +34,19 @@ def _upsert_shop(db: Database, platform: str, domain: str, **fields: Any) -> int
 
 
 def save_shopify_tokens(db: Database, domain: str, tokens: Any) -> int:
-    return _upsert_shop(
-        db, "shopify", domain, status="active", status_reason=None,
-        access_token=tokens.access_token,
-        access_token_expires_at=getattr(tokens, "expires_at", None),
-        refresh_token=getattr(tokens, "refresh_token", None),
-        refresh_token_expires_at=getattr(tokens, "refresh_token_expires_at", None),
-        scopes=getattr(tokens, "scope", None))
+    from .shopify import TokenSet, store_tokens
+
+    if not isinstance(tokens, TokenSet):  # a custom app's permanent token
+        tokens = TokenSet(access_token=tokens.access_token)
+    with db.transaction() as s:
+        shop = s.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == domain))
+        if shop is None:
+            shop = Shop(platform="shopify", domain=domain, name=domain)
+            s.add(shop)
+        store_tokens(shop, tokens)
+        shop.uninstalled_at = None
+        s.flush()
+        return shop.id
 
 
 def ensure_shopify_install(db: Database, settings: Any, domain: str, session_token: str) -> int:
@@ -60,9 +66,9 @@ def ensure_shopify_install(db: Database, settings: Any, domain: str, session_tok
 
 
 def save_woocommerce_keys(db: Database, store_url: str, keys: Any) -> int:
-    from urllib.parse import urlsplit
+    from .woocommerce import store_domain
 
-    domain = urlsplit(store_url).netloc.lower()
+    domain = store_domain(store_url)
     return _upsert_shop(
         db, "woocommerce", domain, store_url=store_url, status="pending",
         status_reason="Checking the keys with the store…", api_key=keys.consumer_key,
@@ -92,10 +98,12 @@ def connected(db: Database, settings: Any, shop_id: int) -> None:
 
 @jobs.job(retries=3, retry_delay=60)
 def verify_woocommerce_job(shop_id: int) -> None:
-    verify_woocommerce(jobs.database(), jobs.app().config["ARROSTO"], shop_id)
+    db = jobs.database()
+    if check_woocommerce_keys(db, shop_id):
+        connected(db, jobs.app().config["ARROSTO"], shop_id)
 
 
-def verify_woocommerce(db: Database, settings: Any, shop_id: int) -> bool:
+def check_woocommerce_keys(db: Database, shop_id: int) -> bool:
     """WooCommerce's callback is unsigned: the keys count only once they work on the store."""
     with db.transaction() as s:
         shop = s.get(Shop, shop_id)
@@ -111,7 +119,6 @@ def verify_woocommerce(db: Database, settings: Any, shop_id: int) -> bool:
     with db.transaction() as s:
         shop = s.get(Shop, shop_id)
         shop.status, shop.status_reason = "active", None
-    connected(db, settings, shop_id)
     return True
 
 

@@ -102,16 +102,20 @@ def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
         if product.id is None:
             s.add(product)
         for attr in ("title", "handle", "vendor", "product_type", "tags", "description",
-                     "status", "url"):
+                     "status"):
             setattr(product, attr, getattr(r, attr))
+        if r.url is not None:  # webhook bodies may not carry it: keep what a sync stored
+            product.url = r.url
         product.platform_updated_at = r.updated_at
         product.deleted_at = None
         by_id = {v.external_id: v for v in product.variants}
         keep = []
         for v in r.variants:
-            variant = by_id.get(v.external_id) or ProductVariant(external_id=v.external_id)
-            for attr in ("title", "sku", "price", "compare_at_price", "inventory_quantity"):
-                setattr(variant, attr, getattr(v, attr))
+            variant = by_id.get(v.external_id)
+            if variant is None or r.variants_complete:
+                variant = variant or ProductVariant(external_id=v.external_id)
+                for attr in ("title", "sku", "price", "compare_at_price", "inventory_quantity"):
+                    setattr(variant, attr, getattr(v, attr))
             keep.append(variant)
         product.variants = keep
         prices = [v.price for v in keep if v.price is not None]

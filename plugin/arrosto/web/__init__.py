@@ -1,16 +1,17 @@
 """Web surfaces: one blueprint a module (health, admin; install, webhooks and api as they land)."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 
 from ..db import Database
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, health, webhooks
+    from . import admin, health, install, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)
 
     @app.teardown_appcontext
@@ -23,10 +24,13 @@ def init_app(app: Flask) -> None:
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # only the Shopify admin of the shop that opened us may frame the app
+        shop = session.get("frame_shop")
+        ancestors = f"https://{shop} https://admin.shopify.com" if shop else "'none'"
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+            f"frame-ancestors {ancestors}; base-uri 'none'; form-action 'self'")
         return response
 
     for code, title in ((400, "Bad request"), (403, "Forbidden"), (404, "Not found"),

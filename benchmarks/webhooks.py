@@ -1,0 +1,195 @@
+"""Webhook receiver throughput: Arrosto's ``POST /webhooks/shopify`` (verify, store, enqueue,
+answer) against a bare Flask endpoint that only verifies the HMAC, both under gunicorn with the
+same workers and threads, loaded from the same Python load generator on loopback, in one run.
+
+Bodies are Shopify's recorded order payload (ShopifyAPI's test fixture), each delivery with its own
+X-Shopify-Webhook-Id. Keys: ``arrosto_rps``, ``baseline_rps``, ``ratio``, ``p99_ms`` (Arrosto's),
+``baseline_p99_ms``, ``requests``, ``database``. Goal: ratio >= 0.8 and p99 < 50 ms.
+
+    python benchmarks/webhooks.py [--quick] [--requests N] [--concurrency C]
+    ARROSTO_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        python benchmarks/webhooks.py
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import emit, free_port, wait_http  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "benchmark-shopify-app-secret"
+SHOP = "bench-shop.myshopify.com"
+
+BARE = textwrap.dedent(f"""
+    import base64, hashlib, hmac
+    from flask import Flask, request
+    app = Flask(__name__)
+    SECRET = {SECRET!r}.encode()
+
+    @app.post("/webhooks/shopify")
+    def receive():
+        body = request.get_data()
+        digest = base64.b64encode(hmac.new(SECRET, body, hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(digest, request.headers.get("X-Shopify-Hmac-Sha256", "")):
+            return {{"error": "invalid signature"}}, 401
+        return {{"status": "accepted"}}
+
+    @app.get("/healthz")
+    def health():
+        return {{"status": "ok"}}
+""")
+
+
+def order_body() -> bytes:
+    source = ROOT / "tests" / "fixtures" / "shopify" / "order.json"
+    if not source.exists():
+        source = ROOT.parent / "shared" / "data" / "shopify" / "rest" / "order.json"
+    data = json.loads(source.read_text())
+    return json.dumps(data.get("order", data)).encode()
+
+
+def load(port: int, body: bytes, total: int, concurrency: int) -> tuple[float, list[float], int]:
+    """Send ``total`` signed deliveries over keep-alive connections; (rps, latencies, errors)."""
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    per_thread = total // concurrency
+
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        for _ in range(per_thread):
+            headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
+                       "X-Shopify-Hmac-Sha256": signature.decode(),
+                       "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": "2025-10",
+                       "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+            start = time.perf_counter()
+            conn.request("POST", "/webhooks/shopify", body=body, headers=headers)
+            res = conn.getresponse()
+            res.read()
+            mine.append(time.perf_counter() - start)
+            if res.status != 200:
+                bad += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return len(latencies) / elapsed, latencies, errors
+
+
+def p99(latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    return round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2)
+
+
+def start(cmd: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 requests instead of 6,000")
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    total = args.requests or (1000 if args.quick else 6000)
+    work = Path(tempfile.mkdtemp(prefix="arrosto-webhooks-"))
+    env = {**os.environ, "ARROSTO_INSTANCE_PATH": str(work / "instance"),
+           "ARROSTO_SECRET_KEY": "webhooks-benchmark-secret-key",
+           "ARROSTO_SHOPIFY_API_KEY": "bench-key", "ARROSTO_SHOPIFY_API_SECRET": SECRET,
+           "ARROSTO_LOG_LEVEL": "WARNING", "ARROSTO_ENV_FILE": "/nonexistent"}
+    schema = None
+    if env.get("ARROSTO_DATABASE_URL", "").startswith("postgresql"):
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        env["ARROSTO_DATABASE_SCHEMA"] = schema
+    setup = textwrap.dedent(f"""
+        from arrosto import create_app
+        from arrosto.models import Shop
+        app = create_app()
+        db = app.extensions["arrosto.db"]
+        db.upgrade()
+        with db.transaction() as s:
+            s.add(Shop(platform="shopify", domain={SHOP!r}, name="Bench",
+                       access_token="shpat_bench"))
+    """)
+    subprocess.run([sys.executable, "-c", setup], env=env, check=True, cwd=work)
+    body = order_body()
+    gunicorn = ["--workers", str(args.workers), "--threads", "4"]
+    try:
+        port = free_port()
+        server = start([sys.executable, "-m", "arrosto", "serve", "--port", str(port),
+                        "--workers", str(args.workers)], env, work, port)
+        try:
+            load(port, body, 200, args.concurrency)  # warm up
+            arrosto_rps, arrosto_lat, arrosto_err = load(port, body, total, args.concurrency)
+        finally:
+            stop(server)
+        (work / "bare.py").write_text(BARE)
+        port = free_port()
+        bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work), "-b",
+                      f"127.0.0.1:{port}", *gunicorn, "bare:app"], env, work, port)
+        try:
+            load(port, body, 200, args.concurrency)
+            base_rps, base_lat, base_err = load(port, body, total, args.concurrency)
+        finally:
+            stop(bare)
+        stored = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+            from sqlalchemy import func, select
+            from arrosto import create_app
+            from arrosto.models import WebhookDelivery
+            db = create_app().extensions["arrosto.db"]
+            with db.transaction() as s:
+                print(s.scalar(select(func.count(WebhookDelivery.id))))
+        """)], env=env, cwd=work, capture_output=True, text=True, check=True).stdout.strip()
+    finally:
+        if schema:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(env["ARROSTO_DATABASE_URL"])
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    emit({"arrosto_rps": round(arrosto_rps, 1), "baseline_rps": round(base_rps, 1),
+          "ratio": round(arrosto_rps / base_rps, 3), "p99_ms": p99(arrosto_lat),
+          "baseline_p99_ms": p99(base_lat), "requests": total, "errors": arrosto_err + base_err,
+          "stored": int(stored), "database": "postgresql" if schema else "sqlite"})
+
+
+if __name__ == "__main__":
+    main()
