@@ -129,7 +129,17 @@ def worker(ctx: Context, threads: int | None) -> None:
                                          check_worker_health=True)
     click.echo(f"arrosto worker: {threads or ctx.settings.worker_threads} threads on "
                f"{type(jobs.huey.storage).__name__}", err=True)
-    consumer.run()
+    import threading
+
+    from .shops.deliveries import pump
+
+    stop = threading.Event()
+    threading.Thread(target=pump, args=(ctx.db, stop), name="delivery-pump",
+                     daemon=True).start()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
 
 
 # --- demo ---------------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ class Database:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+            # no pre-ping round trip per checkout: a connection lost in a database restart is
+            # detected on use, the pool invalidated, and the caller retries (jobs, webhooks)
+            kwargs.update(pool_size=5, max_overflow=10, pool_recycle=3600)
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)

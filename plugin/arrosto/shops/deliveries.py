@@ -9,12 +9,15 @@ with the reason, kept, and shown to the owner: nothing is lost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import events, jobs
 from ..db import Database
@@ -36,20 +39,27 @@ class Stored:
 
 def store_delivery(db: Database, platform: str, meta: WebhookMeta, headers: dict[str, str],
                    body: bytes, shop_id: int | None) -> Stored:
-    """Persist a verified delivery once; a repeat of the same delivery id is a duplicate."""
-    session = db.session()
-    try:
-        row = WebhookDelivery(platform=platform, delivery_id=meta.delivery_id[:255],
-                              topic=meta.topic[:100], shop_domain=meta.shop_domain,
-                              headers=headers, body=body, shop_id=shop_id)
-        session.add(row)
-        session.commit()
-        return Stored(row.id, False)
-    except IntegrityError:
-        session.rollback()
-        return Stored(None, True)
-    finally:
-        session.close()
+    """Persist a verified delivery once, in one statement; a repeat of the same delivery id is a
+    duplicate (``INSERT … ON CONFLICT DO NOTHING`` on the unique platform + delivery id)."""
+    params = {"platform": platform, "delivery_id": meta.delivery_id[:255],
+              "topic": meta.topic[:100], "shop_domain": meta.shop_domain, "headers": headers,
+              "body": body, "shop_id": shop_id, "state": "received", "attempts": 0,
+              "received_at": utcnow()}
+    with db.engine.begin() as conn:
+        new_id = conn.execute(_insert_statement(db.engine.dialect.name), params).scalar()
+    return Stored(new_id, new_id is None)
+
+
+@functools.cache
+def _insert_statement(dialect: str):
+    """Built once per dialect: the receiver's hot path only binds values to it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = WebhookDelivery.__table__
+    columns = ("platform", "delivery_id", "topic", "shop_domain", "headers", "body", "shop_id",
+               "state", "attempts", "received_at")
+    return (insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
+            .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
+            .returning(table.c.id))
 
 
 @jobs.job(retries=5, retry_delay=30)
@@ -121,6 +131,28 @@ def _events(delivery: WebhookDelivery) -> list:
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookParseError(f"the body is not JSON ({exc})") from None
     return cls.parse_webhook(delivery.topic, payload)
+
+
+def pump(db: Database, stop: threading.Event, *, interval: float = 0.5,
+         batch: int = 100) -> None:
+    """The worker's loop over the deliveries table, which is the durable queue the receiver
+    writes to: every stored, unprocessed delivery is processed, oldest first. Several workers
+    may pump at once; each delivery's claim lets one of them apply it."""
+    while not stop.is_set():
+        try:
+            ids = pending_deliveries(db, older_than=dt.timedelta(0), limit=batch)
+            for delivery_id in ids:
+                if stop.is_set():
+                    return
+                try:
+                    process_delivery(db, delivery_id)
+                except Exception:  # noqa: BLE001 - recorded on the row; the next pass retries
+                    log.exception("delivery %d failed", delivery_id)
+        except Exception:  # noqa: BLE001 - database restarting: wait and try again
+            log.warning("delivery pump cannot read the queue; retrying", exc_info=True)
+            ids = []
+        if len(ids) < batch:
+            stop.wait(interval)
 
 
 @jobs.job()
