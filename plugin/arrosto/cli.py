@@ -341,6 +341,158 @@ def login(ctx: Context, shop_ref: str) -> None:
     click.echo(login_url(ctx, shop.id))
 
 
+# --- social accounts and listening -------------------------------------------------------------
+
+@cli.group()
+def social() -> None:
+    """The shop's social accounts (X, Bluesky, Mastodon)."""
+
+
+def _save_account(ctx: Context, shop_ref: str, network: str, handle: str,
+                  credentials: dict[str, Any], **fields: Any) -> int:
+    from .listening.pipeline import credentials_json
+    from .models import SocialAccount
+
+    shop = find_shop(ctx, shop_ref)
+    handle = handle.strip().lstrip("@")
+    with ctx.db.transaction(shop.id) as s:
+        account = s.scalar(select(SocialAccount).where(SocialAccount.network == network,
+                                                       SocialAccount.handle == handle))
+        if account is None:
+            account = SocialAccount(network=network, handle=handle)
+            s.add(account)
+        account.credentials = credentials_json(credentials)
+        account.active, account.last_error = True, None
+        for key, value in fields.items():
+            setattr(account, key, value)
+        s.flush()
+        account_id = account.id
+        shop_row = s.get(type(shop), shop.id)
+        handles = dict((shop_row.settings or {}).get("handles", {}))
+        handles.setdefault(network, handle)
+        shop_row.settings = {**(shop_row.settings or {}), "handles": handles}
+    click.echo(f"{network} account @{handle} saved for {shop.name} (credentials encrypted); "
+               f"run `arrosto listen --shop {shop.id}` to fetch now")
+    return account_id
+
+
+SHOP_OPTION = click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+
+
+@social.group("add")
+def social_add() -> None:
+    """Connect one of the shop's accounts."""
+
+
+@social_add.command("x")
+@SHOP_OPTION
+@click.option("--handle", required=True, help="The shop's X username.")
+@click.option("--user-id", help="The account's numeric id (looked up when missing).")
+@click.option("--bearer-token", envvar="ARROSTO_X_BEARER_TOKEN",
+              help="App bearer token, for search (or ARROSTO_X_BEARER_TOKEN).")
+@click.option("--access-token", envvar="ARROSTO_X_ACCESS_TOKEN",
+              help="User access token (OAuth 2.0, or OAuth 1.0a with the secret).")
+@click.option("--access-token-secret", envvar="ARROSTO_X_ACCESS_TOKEN_SECRET")
+@click.option("--consumer-key", envvar="ARROSTO_X_CONSUMER_KEY")
+@click.option("--consumer-secret", envvar="ARROSTO_X_CONSUMER_SECRET")
+@pass_ctx
+def social_add_x(ctx: Context, shop_ref: str, handle: str, user_id: str | None,
+                 **credentials: str | None) -> None:
+    """Connect an X account (API v2 credentials from the X developer portal)."""
+    ctx.db.ping()
+    if not credentials.get("bearer_token") and not credentials.get("access_token"):
+        raise click.UsageError("give --bearer-token (search) and/or --access-token (replies)")
+    _save_account(ctx, shop_ref, "x", handle, credentials, external_id=user_id)
+
+
+@social_add.command("bluesky")
+@SHOP_OPTION
+@click.option("--handle", required=True, help="e.g. yourshop.bsky.social")
+@click.option("--app-password", required=True, envvar="ARROSTO_BLUESKY_APP_PASSWORD",
+              help="An app password (Settings → App passwords), or ARROSTO_BLUESKY_APP_PASSWORD.")
+@pass_ctx
+def social_add_bluesky(ctx: Context, shop_ref: str, handle: str, app_password: str) -> None:
+    """Connect a Bluesky account with an app password (never the account password)."""
+    ctx.db.ping()
+    _save_account(ctx, shop_ref, "bluesky", handle,
+                  {"handle": handle.lstrip("@"), "app_password": app_password})
+
+
+@social_add.command("mastodon")
+@SHOP_OPTION
+@click.option("--instance", required=True, help="The instance's address, e.g. https://mastodon.social")
+@click.option("--handle", required=True, help="The account, e.g. yourshop@mastodon.social")
+@click.option("--access-token", envvar="ARROSTO_MASTODON_ACCESS_TOKEN",
+              help="A token from Preferences → Development; without it Arrosto registers an app "
+                   "on the instance and asks you to authorise it.")
+@pass_ctx
+def social_add_mastodon(ctx: Context, shop_ref: str, instance: str, handle: str,
+                        access_token: str | None) -> None:
+    """Connect a Mastodon account (per-instance app registration and OAuth)."""
+    from .social import mastodon
+
+    ctx.db.ping()
+    instance = instance.rstrip("/")
+    if not instance.startswith("https://"):
+        instance = "https://" + instance.removeprefix("http://")
+    credentials: dict[str, Any] = {"access_token": access_token}
+    if not access_token:
+        redirect = "urn:ietf:wg:oauth:2.0:oob"
+        client_id, client_secret = mastodon.register_app(instance, redirect)
+        url = mastodon.authorization_url(instance, client_id, client_secret, redirect, "cli")
+        click.echo(f"Open this address, sign in as {handle} and authorise Arrosto:\n  {url}")
+        code = click.prompt("Then paste the code shown")
+        credentials = {"client_id": client_id, "client_secret": client_secret,
+                       "access_token": mastodon.exchange_code(instance, client_id, client_secret,
+                                                              code, redirect)}
+    _save_account(ctx, shop_ref, "mastodon", handle, credentials, instance_url=instance)
+
+
+@social.command("list")
+@SHOP_OPTION
+@pass_ctx
+def social_list(ctx: Context, shop_ref: str) -> None:
+    """List the shop's social accounts, their last run and any problem."""
+    from .models import SocialAccount
+
+    ctx.db.ping()
+    shop = find_shop(ctx, shop_ref)
+    with ctx.db.transaction(shop.id) as s:
+        accounts = s.scalars(select(SocialAccount).order_by(SocialAccount.id)).all()
+    if not accounts:
+        click.echo("no social accounts yet: see `arrosto social add --help`")
+    for a in accounts:
+        state = "active" if a.active else "paused"
+        last = a.last_run_at.strftime("%Y-%m-%d %H:%M") if a.last_run_at else "never"
+        reads = f"  reads {a.reads_used} in {a.read_budget_month}" if a.read_budget_month else ""
+        click.echo(f"{a.id:>4}  {a.network:<9} @{a.handle:<30} {state:<7} last run {last}{reads}")
+        if a.last_error:
+            click.echo(f"      problem: {a.last_error}")
+        if a.capabilities.get("search_off"):
+            click.echo(f"      search off: {a.capabilities['search_off']}")
+
+
+@cli.command()
+@SHOP_OPTION
+@pass_ctx
+def listen(ctx: Context, shop_ref: str) -> None:
+    """Fetch, store and classify what is new on each of the shop's accounts, now."""
+    from .listening.pipeline import listen_account
+    from .models import SocialAccount
+
+    ctx.db.ping()
+    shop = find_shop(ctx, shop_ref)
+    with ctx.db.transaction(shop.id) as s:
+        ids = list(s.scalars(select(SocialAccount.id).where(SocialAccount.active.is_(True))))
+    if not ids:
+        raise click.UsageError("this shop has no active social account: see `arrosto social add`")
+    with click.progressbar(ids, label="listening", file=sys.stderr) as bar:
+        results = [listen_account(ctx.db, ctx.settings, account_id) for account_id in bar]
+    for r in results:
+        click.echo(f"account {r.account_id}: {r.fetched} fetched, {r.new} new, {r.reads} reads"
+                   + (f", problem: {'; '.join(r.errors)}" if r.errors else ""))
+
+
 # --- import -------------------------------------------------------------------------------------
 
 @cli.group("import")

@@ -41,6 +41,7 @@ JOB_MODULES = (
     "arrosto.shops.install",
     "arrosto.shops.deliveries",
     "arrosto.shops.reconcile",
+    "arrosto.listening.pipeline",
 )
 
 
@@ -123,6 +124,8 @@ SCHEDULE: list[Periodic] = [
              lambda s: dt.timedelta(minutes=5)),
     Periodic("shops.reconcile", "arrosto.shops.reconcile:reconcile_all_job",
              lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
+    Periodic("listening", "arrosto.listening.pipeline:listen_all_job",
+             lambda s: dt.timedelta(minutes=s.listen_interval_minutes)),
 ]
 
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     web_threads: int = Field(default=4, ge=1, le=64)
     listen_interval_minutes: int = Field(default=15, ge=1)
+    x_monthly_read_budget: int = Field(
+        default=10_000, ge=0, description="X posts read per shop and month (X bills per read)")
     reconcile_interval_minutes: int = Field(default=60, ge=5)
 
     # Shopify app (Partner dashboard: Client ID and Client secret)

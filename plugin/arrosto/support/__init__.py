@@ -1,0 +1,1 @@
+"""Customer support: complaints and questions become cases linked to the right order."""

@@ -1,0 +1,64 @@
+"""Cases: one per author and thread for complaints and questions; open → waiting → resolved,
+reopened by a new message from the author. The unique constraint on (shop, network, author,
+thread) is the final guard when two workers route the same thread at once."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Case, Post, Shop
+
+log = logging.getLogger(__name__)
+
+SUPPORT_INTENTS = ("complaint", "question")
+
+
+def route_posts(s: Session, shop: Shop, post_ids: list[int]) -> list[Case]:
+    """Open or update the case of each new complaint or question (not the shop's own posts);
+    a new post in a thread that already has a case joins it, whatever its intent."""
+    posts = s.scalars(select(Post).where(Post.id.in_(post_ids), Post.is_own.is_(False))
+                      .order_by(Post.created_at))
+    cases = []
+    for post in posts:
+        existing = _case_for(s, post)
+        if existing is None and post.intent not in SUPPORT_INTENTS:
+            continue
+        cases.append(add_to_case(s, post, existing))
+    return cases
+
+
+def thread_key(post: Post) -> str:
+    return post.thread_id or post.reply_to_id or post.external_id
+
+
+def _case_for(s: Session, post: Post) -> Case | None:
+    return s.scalar(select(Case).where(Case.network == post.network,
+                                       Case.author_id == post.author_id,
+                                       Case.thread_key == thread_key(post)))
+
+
+def add_to_case(s: Session, post: Post, case: Case | None = None) -> Case:
+    case = case or _case_for(s, post)
+    if case is None:
+        case = Case(network=post.network, author_id=post.author_id,
+                    author_handle=post.author_handle, author_name=post.author_name,
+                    thread_key=thread_key(post), intent=post.intent or "question",
+                    addresses_shop=post.addresses_shop, lang=post.lang,
+                    opened_at=post.created_at, last_message_at=post.created_at)
+        try:
+            with s.begin_nested():
+                s.add(case)
+        except IntegrityError:  # another worker opened it first
+            case = _case_for(s, post)
+    else:
+        if case.state in ("waiting", "resolved") and post.created_at >= case.last_message_at:
+            case.state, case.resolved_at = "open", None  # the author wrote again
+        case.last_message_at = max(case.last_message_at, post.created_at)
+        if post.intent == "complaint":
+            case.intent = "complaint"
+        case.addresses_shop = case.addresses_shop or post.addresses_shop
+    post.case_id = case.id
+    return case
