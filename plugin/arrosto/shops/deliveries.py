@@ -39,15 +39,93 @@ class Stored:
 
 def store_delivery(db: Database, platform: str, meta: WebhookMeta, headers: dict[str, str],
                    body: bytes, shop_id: int | None) -> Stored:
-    """Persist a verified delivery once, in one statement; a repeat of the same delivery id is a
-    duplicate (``INSERT … ON CONFLICT DO NOTHING`` on the unique platform + delivery id)."""
+    """Persist a verified delivery once; a repeat of the same delivery id is a duplicate
+    (``INSERT … ON CONFLICT DO NOTHING`` on the unique platform + delivery id). Returns only
+    once the row is committed."""
     params = {"platform": platform, "delivery_id": meta.delivery_id[:255],
               "topic": meta.topic[:100], "shop_domain": meta.shop_domain, "headers": headers,
               "body": body, "shop_id": shop_id, "state": "received", "attempts": 0,
               "received_at": utcnow()}
-    with db.engine.begin() as conn:
-        new_id = conn.execute(_insert_statement(db.engine.dialect.name), params).scalar()
+    new_id = _writer(db).store(params)
     return Stored(new_id, new_id is None)
+
+
+class GroupCommit:
+    """Concurrent requests of one process share one multi-row INSERT and one commit: the first
+    request to find no write in progress writes everything queued, the others wait for it.
+    Each caller still returns only after its own row is committed (persist, then acknowledge)."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.lock = threading.Lock()
+        self.queue: list[_Slot] = []
+        self.writing = False
+
+    def store(self, params: dict) -> int | None:
+        slot = _Slot(params)
+        with self.lock:
+            self.queue.append(slot)
+            lead = not self.writing
+            if lead:
+                self.writing = True
+        if not lead:
+            slot.done.wait()
+            if slot.error is not None:
+                raise slot.error
+            return slot.result
+        try:
+            while True:
+                with self.lock:
+                    batch, self.queue = self.queue[:self.MAX_BATCH], self.queue[self.MAX_BATCH:]
+                    if not batch:
+                        self.writing = False
+                        break
+                self._write(batch)
+        except BaseException:
+            with self.lock:
+                self.writing = False
+            raise
+        if slot.error is not None:
+            raise slot.error
+        return slot.result
+
+    def _write(self, batch: list[_Slot]) -> None:
+        try:
+            statement = _insert_statement(self.db.engine.dialect.name)
+            with self.db.engine.begin() as conn:  # one statement, one commit, for the batch
+                rows = conn.execute(statement, [slot.params for slot in batch]).all()
+            inserted = {(platform, delivery_id): row_id for row_id, platform, delivery_id in rows}
+            for slot in batch:  # a repeat within the batch: the first one holds the row
+                key = (slot.params["platform"], slot.params["delivery_id"])
+                slot.result = inserted.pop(key, None)
+        except Exception as exc:  # noqa: BLE001 - every waiting request learns it failed
+            for slot in batch:
+                slot.error = exc
+        finally:
+            for slot in batch:
+                slot.done.set()
+
+
+class _Slot:
+    __slots__ = ("params", "done", "result", "error")
+
+    def __init__(self, params: dict):
+        self.params = params
+        self.done = threading.Event()
+        self.result: int | None = None
+        self.error: Exception | None = None
+
+
+_writers_lock = threading.Lock()
+
+
+def _writer(db: Database) -> GroupCommit:
+    with _writers_lock:
+        if getattr(db, "group_commit", None) is None:
+            db.group_commit = GroupCommit(db)
+        return db.group_commit
 
 
 @functools.cache
@@ -59,7 +137,7 @@ def _insert_statement(dialect: str):
                "state", "attempts", "received_at")
     return (insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
             .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
-            .returning(table.c.id))
+            .returning(table.c.id, table.c.platform, table.c.delivery_id))
 
 
 @jobs.job(retries=5, retry_delay=30)
