@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, free_port, wait_http  # noqa: E402
+from _common import emit, free_port, stop, wait_http  # noqa: E402
 
 BARE_WEB = textwrap.dedent("""
     from flask import Flask
@@ -50,14 +50,6 @@ def tree_rss_mb(proc: subprocess.Popen) -> float:
 def settle(proc: subprocess.Popen, seconds: float) -> float:
     time.sleep(seconds)
     return round(tree_rss_mb(proc), 1)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, free_port, wait_http  # noqa: E402
+from _common import emit, free_port, stop, wait_http  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-shopify-app-secret"
@@ -112,14 +112,6 @@ def start(cmd: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
     wait_http(f"http://127.0.0.1:{port}/healthz")
     return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def main() -> None:
