@@ -61,5 +61,5 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler._arrosto = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("urllib3", "huey.consumer.Scheduler"):
+    for noisy in ("urllib3", "huey.consumer.Scheduler", "tweepy"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))

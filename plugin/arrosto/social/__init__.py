@@ -17,6 +17,10 @@ def register(cls: type[SocialNetwork]) -> type[SocialNetwork]:
 
 def register_networks() -> None:
     """Fill the registry; each network module is added here as it lands."""
+    from .x import XNetwork
+
+    for cls in (XNetwork,):
+        register(cls)
 
 
 def network_class(name: str) -> type[SocialNetwork]:
