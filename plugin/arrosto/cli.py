@@ -413,9 +413,13 @@ def social_add_x(ctx: Context, shop_ref: str, handle: str, user_id: str | None,
 @pass_ctx
 def social_add_bluesky(ctx: Context, shop_ref: str, handle: str, app_password: str) -> None:
     """Connect a Bluesky account with an app password (never the account password)."""
+    from .models import SocialAccount
+
     ctx.db.ping()
-    _save_account(ctx, shop_ref, "bluesky", handle,
-                  {"handle": handle.lstrip("@"), "app_password": app_password})
+    account_id = _save_account(ctx, shop_ref, "bluesky", handle,
+                               {"handle": handle.lstrip("@"), "app_password": app_password})
+    with ctx.db.transaction(all_shops=True) as s:
+        s.get(SocialAccount, account_id).session_string = None  # new credentials, new session
 
 
 @social_add.command("mastodon")

@@ -17,9 +17,10 @@ def register(cls: type[SocialNetwork]) -> type[SocialNetwork]:
 
 def register_networks() -> None:
     """Fill the registry; each network module is added here as it lands."""
+    from .bluesky import BlueskyNetwork
     from .x import XNetwork
 
-    for cls in (XNetwork,):
+    for cls in (XNetwork, BlueskyNetwork):
         register(cls)
 
 
