@@ -18,9 +18,10 @@ def register(cls: type[SocialNetwork]) -> type[SocialNetwork]:
 def register_networks() -> None:
     """Fill the registry; each network module is added here as it lands."""
     from .bluesky import BlueskyNetwork
+    from .mastodon import MastodonNetwork
     from .x import XNetwork
 
-    for cls in (XNetwork, BlueskyNetwork):
+    for cls in (XNetwork, BlueskyNetwork, MastodonNetwork):
         register(cls)
 
 

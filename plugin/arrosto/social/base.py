@@ -45,7 +45,8 @@ class Batch:
     """What one search or mentions call brought back.
 
     ``checkpoint`` is the value to pass as ``since`` next time (X: newest id; Bluesky: newest
-    ``indexedAt``/``createdAt``; Mastodon: newest status id), None if nothing new. ``reads`` is how
+    ``indexedAt``/``createdAt``; Mastodon: newest status id for searches, newest notification id
+    for mentions), None if nothing new. ``reads`` is how
     many posts the network counted as read (X bills per post read)."""
 
     posts: list[PostData]
