@@ -131,7 +131,8 @@ def test_token_exchange_install(client, db, fake, token_endpoint):
 
 
 @pytest.mark.parametrize("token", [
-    pytest.param(lambda: session_token(secret="wrong-secret-0123456789abcdef"), id="wrong secret"),
+    pytest.param(lambda: session_token(secret="wrong-secret-0123456789abcdef-wrong"),
+                 id="wrong secret"),
     pytest.param(lambda: session_token(aud="someone-else"), id="wrong aud"),
     pytest.param(lambda: session_token(exp=int(time.time()) - 60), id="expired"),
     pytest.param(lambda: session_token(dest="https://other-shop.myshopify.com"), id="dest≠iss"),
