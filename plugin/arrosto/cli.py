@@ -497,6 +497,77 @@ def listen(ctx: Context, shop_ref: str) -> None:
                    + (f", problem: {'; '.join(r.errors)}" if r.errors else ""))
 
 
+# --- classify and eval --------------------------------------------------------------------------
+
+@cli.command("classify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              show_default=True, help="Where to write the results (JSON lines).")
+@click.option("--shop", "shop_ref", help="Match products of this shop's catalog (id or domain).")
+@pass_ctx
+def classify_cmd(ctx: Context, file: Path, output, shop_ref: str | None) -> None:
+    """Classify the posts of a JSONL file ({"id", "text"} a line): intent, sentiment, language,
+    and the shop's products they name (with --shop)."""
+    import json
+
+    from .listening.classify import classify_posts
+
+    match = None
+    if shop_ref:
+        from .listening.match import Matcher
+        from .models import Shop
+
+        shop = find_shop(ctx, shop_ref)
+        with ctx.db.transaction(shop.id) as s:
+            matcher = Matcher.for_shop(s, s.get(Shop, shop.id))
+
+        def match(text: str) -> list:
+            return [m.product_id for m in matcher.match(text) if m.product_id is not None]
+
+    def posts():
+        with file.open(encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    post = json.loads(line)
+                except ValueError:
+                    click.echo(f"  skipped line {n}: not JSON", err=True)
+                    continue
+                if not isinstance(post, dict):
+                    click.echo(f"  skipped line {n}: not an object", err=True)
+                    continue
+                yield post
+
+    for result in classify_posts(posts(), match=match):
+        result.pop("complaint_score", None)
+        output.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+@cli.group("eval")
+def eval_() -> None:
+    """Measure Arrosto's models."""
+
+
+@eval_.command("classifier")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(2, 50),
+              help="Folds of the English cross-validation.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def eval_classifier(k: int, seed: int, as_json: bool) -> None:
+    """Cross-validated complaint figures on the English corpus, and the Italian set's figures."""
+    import json
+    from dataclasses import asdict
+
+    from .listening.evaluate import evaluate_complaints, evaluate_italian, format_report
+
+    click.echo(f"cross-validating on the English corpus ({k} folds, about {2 * k} s)...",
+               err=True)
+    reports = [evaluate_complaints(k=k, seed=seed), evaluate_italian()]
+    click.echo(json.dumps([asdict(r) for r in reports], indent=1) if as_json
+               else format_report(*reports))
+
+
 # --- import -------------------------------------------------------------------------------------
 
 @cli.group("import")

@@ -9,6 +9,7 @@ from ..db import Database
 from ..models import Shop
 from ..social.archive import ImportProblem, read_file
 from .ingest import store_posts
+from .pipeline import process_new_posts
 
 BATCH = 500
 
@@ -36,6 +37,8 @@ def import_file(db: Database, shop_id: int, path: Path, network: str = "generic"
         summary.new += result.new
         summary.duplicates += result.duplicates
         summary.new_ids.extend(result.new_ids or [])
+        if result.new_ids:  # imported posts go through the same processing as fetched ones
+            process_new_posts(db, shop_id, result.new_ids)
         if progress:
             progress(len(batch))
         batch.clear()

@@ -83,9 +83,8 @@ def listen_account(db: Database, settings: Any, account_id: int, *,
     account (``last_error``), never raised into the caller's loop over accounts."""
     now = now or utcnow()
     result = ListenResult(account_id)
-    with db.transaction() as s:
-        account = s.get(SocialAccount, account_id)
-        shop_id = account.shop_id
+    with db.transaction(all_shops=True) as s:
+        shop_id = s.get(SocialAccount, account_id).shop_id
     with db.transaction(shop_id) as s:
         account = s.get(SocialAccount, account_id)
         shop = s.get(Shop, shop_id)
@@ -201,11 +200,11 @@ def process_new_posts(db: Database, shop_id: int, post_ids: list[int]) -> None:
     with db.transaction(shop_id) as s:
         shop = s.get(Shop, shop_id)
         match_posts(s, shop, post_ids)
-        classify_posts(s, post_ids)
+        classify_stored_posts(s, post_ids)
         route_posts(s, shop, post_ids)
 
 
-def classify_posts(s, post_ids: list[int]) -> None:
+def classify_stored_posts(s, post_ids: list[int]) -> None:
     """Language, intent and sentiment for each post (the model is loaded once per process)."""
     from .classify import get_classifier
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import events, privacy
+from ..listening.keywords import refresh_keywords
 from ..models import Product, Shop, utcnow
 from .sync import upsert_customers, upsert_orders, upsert_products
 
@@ -40,6 +41,7 @@ def dispatch(s: Session, shop: Shop, event: object, key: str) -> None:
 @on(events.ProductChanged)
 def product_changed(s: Session, shop: Shop, event: events.ProductChanged, key: str) -> None:
     upsert_products(s, [event.product])
+    refresh_keywords(s, shop)
 
 
 @on(events.ProductDeleted)
@@ -47,6 +49,7 @@ def product_deleted(s: Session, shop: Shop, event: events.ProductDeleted, key: s
     product = s.scalar(select(Product).where(Product.external_id == event.external_id))
     if product is not None and product.deleted_at is None:
         product.deleted_at = utcnow()
+        refresh_keywords(s, shop)
 
 
 @on(events.OrderChanged)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Database
+from ..listening.keywords import refresh_keywords
 from ..models import (
     Customer,
     Fulfillment,
@@ -76,6 +77,8 @@ def sync_resource(db: Database, shop_id: int, platform: ShopPlatform, resource: 
             if page.next_cursor is None:
                 mark.updated_since = mark.run_started_at
                 mark.finished_at = utcnow()
+                if resource == "products":  # once per run: it reads the whole catalog
+                    refresh_keywords(s, s.get(Shop, shop_id))
         pages += 1
         items += len(page.items)
         if progress:
