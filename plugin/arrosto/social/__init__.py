@@ -1,10 +1,16 @@
-"""Social networks, one module each, in an explicit registry filled by the app factory."""
+"""Social networks, one module each, in an explicit registry filled by the app factory.
+
+The registry names each network's class by import path and imports it on first use: a web
+process that never talks to Bluesky never loads the AT Protocol SDK (a few dozen MB).
+"""
 from __future__ import annotations
+
+import importlib
 
 from ..errors import ConfigError
 from .base import SocialNetwork
 
-NETWORKS: dict[str, type[SocialNetwork]] = {}
+NETWORKS: dict[str, type[SocialNetwork] | str] = {}
 
 # The networks a post can come from (also through an archive import).
 KNOWN_NETWORKS = ("x", "bluesky", "mastodon", "generic")
@@ -16,18 +22,21 @@ def register(cls: type[SocialNetwork]) -> type[SocialNetwork]:
 
 
 def register_networks() -> None:
-    """Fill the registry; each network module is added here as it lands."""
-    from .bluesky import BlueskyNetwork
-    from .mastodon import MastodonNetwork
-    from .x import XNetwork
-
-    for cls in (XNetwork, BlueskyNetwork, MastodonNetwork):
-        register(cls)
+    """Fill the registry (by import path: each module is imported when first needed)."""
+    NETWORKS.update({
+        "x": "arrosto.social.x:XNetwork",
+        "bluesky": "arrosto.social.bluesky:BlueskyNetwork",
+        "mastodon": "arrosto.social.mastodon:MastodonNetwork",
+    })
 
 
 def network_class(name: str) -> type[SocialNetwork]:
     try:
-        return NETWORKS[name]
+        entry = NETWORKS[name]
     except KeyError:
         raise ConfigError(f"unknown network {name!r}; known: {', '.join(sorted(NETWORKS))}") \
             from None
+    if isinstance(entry, str):
+        module, attr = entry.split(":")
+        entry = NETWORKS[name] = getattr(importlib.import_module(module), attr)
+    return entry
