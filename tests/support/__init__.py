@@ -1,0 +1,1 @@
+"""Customer support: cases and linking them to orders."""
