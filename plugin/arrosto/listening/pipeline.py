@@ -242,7 +242,3 @@ def active_accounts(db: Database) -> list[int]:
 def credentials_json(values: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in values.items() if v})
 
-
-def posts_for(db: Database, shop_id: int, ids: list[int]) -> list[Post]:
-    with db.transaction(shop_id) as s:
-        return list(s.scalars(select(Post).where(Post.id.in_(ids))))

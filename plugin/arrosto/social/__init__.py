@@ -12,9 +12,6 @@ from .base import SocialNetwork
 
 NETWORKS: dict[str, type[SocialNetwork] | str] = {}
 
-# The networks a post can come from (also through an archive import).
-KNOWN_NETWORKS = ("x", "bluesky", "mastodon", "generic")
-
 
 def register(cls: type[SocialNetwork]) -> type[SocialNetwork]:
     NETWORKS[cls.name] = cls

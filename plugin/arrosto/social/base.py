@@ -8,16 +8,19 @@ longer waits than ``max_wait`` raise :class:`~arrosto.errors.RetryableError` for
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import FatalPlatformError
+from ..errors import FatalPlatformError, RetryableError
 
 if TYPE_CHECKING:
     from ..models import SocialAccount
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,6 +96,16 @@ class SocialNetwork(ABC):
         self.sleep = sleep
         self.max_wait = max_wait
         self.options = options
+
+    def wait_out_rate_limit(self, wait: float | None, waited: int, limit: int, message: str
+                            ) -> None:
+        """The one rate-limit rule of every connector: sleep (injected) through a wait no longer
+        than ``max_wait`` while fewer than ``limit`` waits were made for this request; otherwise
+        raise RetryableError(retry_after=wait) for the job to come back later."""
+        if wait is None or wait > self.max_wait or waited >= limit:
+            raise RetryableError(message, status=429, platform=self.name, retry_after=wait)
+        log.info("%s: rate limited, waiting %.0f s", self.name, wait)
+        self.sleep(wait)
 
     # reading -------------------------------------------------------------------------------------
     @abstractmethod

@@ -324,8 +324,8 @@ class BlueskyNetwork(SocialNetwork):
                 client.login(self._handle, self._password, fetch_bsky_profile=False)
                 return
             except RateLimitExceededError as exc:
-                waits += 1
                 self._wait_out(exc, "createSession", waits)
+                waits += 1
             except (UnauthorizedError, BadRequestError) as exc:
                 # 401 AuthenticationRequired (wrong app password), 400 AccountTakedown, ...
                 raise AuthError(f"bluesky: {self._handle} could not log in: {_reason(exc)}",
@@ -350,8 +350,8 @@ class BlueskyNetwork(SocialNetwork):
             try:
                 return fn(client)
             except RateLimitExceededError as exc:
-                waits += 1
                 self._wait_out(exc, what, waits)
+                waits += 1
             except (UnauthorizedError, BadRequestError, LoginRequiredError,
                     InvalidTokenError) as exc:
                 if not _session_refused(exc):
@@ -366,13 +366,9 @@ class BlueskyNetwork(SocialNetwork):
             except (AtProtocolError, httpx.TransportError) as exc:
                 raise self._error(exc, what) from exc
 
-    def _wait_out(self, exc: RateLimitExceededError, what: str, waits: int) -> None:
-        wait = self._retry_after(exc)
-        if wait is None or wait > self.max_wait or waits > RATE_LIMIT_WAITS:
-            raise RetryableError(f"bluesky: {what} rate limited ({exc.policy or 'no policy'})",
-                                 status=429, platform=self.name, retry_after=wait)
-        log.warning("bluesky: %s rate limited, waiting %.0f s", what, wait)
-        self.sleep(wait)
+    def _wait_out(self, exc: RateLimitExceededError, what: str, waited: int) -> None:
+        self.wait_out_rate_limit(self._retry_after(exc), waited, RATE_LIMIT_WAITS,
+                                 f"bluesky: {what} rate limited ({exc.policy or 'no policy'})")
 
     def _retry_after(self, exc: RateLimitExceededError) -> float | None:
         reset = (exc.response.headers.get("ratelimit-reset")

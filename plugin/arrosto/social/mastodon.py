@@ -374,14 +374,11 @@ class MastodonNetwork(SocialNetwork):
             attempt += 1
             try:
                 return fn(*args, **kwargs)
-            except MastodonRatelimitError as exc:
+            except MastodonRatelimitError:
                 wait = self._rate_limit_wait()
-                if wait > self.max_wait or attempt >= RATE_LIMIT_ATTEMPTS:
-                    raise RetryableError(
-                        f"mastodon {what}: rate limited on {self.host}, resets in {wait:.0f}s",
-                        status=429, platform=NETWORK, retry_after=wait) from exc
-                log.info("mastodon %s on %s: rate limited, waiting %.0fs", what, self.host, wait)
-                self.sleep(wait)
+                self.wait_out_rate_limit(
+                    wait, attempt - 1, RATE_LIMIT_ATTEMPTS - 1,
+                    f"mastodon {what}: rate limited on {self.host}, resets in {wait:.0f}s")
             except MastodonError as exc:
                 error = _mastodon_error(what, exc)
                 log.info("mastodon %s on %s failed: %s", what, self.host, error)

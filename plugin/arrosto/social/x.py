@@ -493,17 +493,17 @@ class XNetwork(SocialNetwork):
             try:
                 return request()
             except tweepy.TooManyRequests as exc:
-                wait = self._rate_limit_wait(exc, operation, waits)
+                wait = self._rate_limit_wait(exc, operation)
+                self.wait_out_rate_limit(wait, waits, MAX_WAITS,
+                                         f"x {operation}: rate limited for {wait:.0f} s")
+                waits += 1
             except tweepy.HTTPException as exc:
                 raise self._error(exc, operation) from exc
             except requests.RequestException as exc:
                 raise RetryableError(f"x {operation}: {type(exc).__name__}",
                                      platform=self.name) from exc
-            log.info("x %s: rate limited, waiting %.0f s", operation, wait)
-            self.sleep(wait)
-            waits += 1
 
-    def _rate_limit_wait(self, exc: tweepy.TooManyRequests, operation: str, waits: int) -> float:
+    def _rate_limit_wait(self, exc: tweepy.TooManyRequests, operation: str) -> float:
         problem = _problem(exc.response)
         if _is_usage_cap(problem):
             raise RetryableError(f"x {operation}: the app's usage cap is reached "
@@ -516,9 +516,6 @@ class XNetwork(SocialNetwork):
         except (TypeError, ValueError):
             raise RetryableError(f"x {operation}: rate limited", status=429,
                                  platform=self.name) from exc
-        if wait > self.max_wait or waits >= MAX_WAITS:
-            raise RetryableError(f"x {operation}: rate limited for {wait:.0f} s", status=429,
-                                 platform=self.name, retry_after=wait) from exc
         return wait
 
     def _error(self, exc: tweepy.HTTPException, operation: str) -> PlatformError:
