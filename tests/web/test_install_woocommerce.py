@@ -22,6 +22,7 @@ from ..shops.woocommerce_store import (
     serve_variations,
     variations_for,
 )
+from .forms import post_form
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def store():
 
 def connect(client):
     """The owner types the store address; Arrosto sends the browser to the store's wc-auth."""
-    res = client.post("/connect/woocommerce", data={"store_url": "shop.example.com"})
+    res = post_form(client, "/connect/woocommerce", {"store_url": "shop.example.com"})
     assert res.status_code == 302
     target = urlsplit(res.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == f"{STORE}/wc-auth/v1/authorize"
@@ -135,8 +136,14 @@ def test_garbage_callback_is_refused(client, db):
 
 
 def test_bad_store_address_shows_the_form_again(client):
-    res = client.post("/connect/woocommerce", data={"store_url": "ftp://nope"})
+    res = post_form(client, "/connect/woocommerce", {"store_url": "ftp://nope"})
     assert res.status_code == 400 and b"store_url" in res.data
+
+
+def test_the_connect_form_refuses_a_post_without_its_csrf_token(client, db):
+    res = client.post("/connect/woocommerce", data={"store_url": "shop.example.com"})
+    assert res.status_code == 400 and b"expired" in res.data
+    assert "Location" not in res.headers
 
 
 def test_a_signed_delivery_for_the_connected_store(client, db, store):

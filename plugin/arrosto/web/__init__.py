@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request, session
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..db import Database
+
+csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
     from . import admin, health, install, webhooks
 
+    # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
+    # callback) are signed or nonce-bound instead and are exempted where they are defined
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # bound to the session instead
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # Referer is stripped inside Shopify
+    csrf.init_app(app)
+    csrf.exempt(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(install.bp)
@@ -37,6 +46,13 @@ def init_app(app: Flask) -> None:
                         (405, "Method not allowed"), (413, "Request too large"),
                         (500, "Something went wrong")):
         app.register_error_handler(code, _error_page(code, title))
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(exc):
+        if request.path.startswith("/api/"):
+            return jsonify(error="csrf token missing or invalid"), 400
+        return render_template("error.html", code=400, title="This form has expired",
+                               detail="Reload the page and try again."), 400
 
 
 def _error_page(code: int, title: str):

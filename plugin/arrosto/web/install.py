@@ -26,7 +26,7 @@ from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
 from ..shops import shopify, woocommerce
-from . import current_db
+from . import csrf, current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("install", __name__)
@@ -192,6 +192,7 @@ def woocommerce_connect():
 
 
 @bp.post("/auth/woocommerce/callback")
+@csrf.exempt  # server to server: bound to our own pending nonce, not to a browser session
 def woocommerce_callback():
     """WooCommerce posts the new API keys here, unsigned; only our own pending nonce counts.
 
