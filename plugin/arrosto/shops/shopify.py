@@ -484,7 +484,7 @@ class ShopifyShop(ShopPlatform):
     @classmethod
     def verify_webhook(cls, headers: Any, body: bytes, secrets: list[str]) -> WebhookMeta:
         """Base64 HMAC-SHA256 of the raw body in X-Shopify-Hmac-Sha256, with any app secret."""
-        lower = {str(k).lower(): str(v) for k, v in headers.items()}
+        lower = _header_getter(headers)
         given = lower.get("x-shopify-hmac-sha256", "").strip()
         if not given:
             raise InvalidSignature("Shopify webhook without an X-Shopify-Hmac-Sha256 header")
@@ -1147,3 +1147,12 @@ def _usable_token(shop: Shop | None, now: dt.datetime) -> tuple[str, dt.datetime
     if expires - now > REFRESH_MARGIN:
         return shop.access_token, expires - REFRESH_MARGIN
     return None
+
+
+
+def _header_getter(headers: Any):
+    """Something with a case-insensitive ``get``: werkzeug's request headers already are one
+    (not copied on the webhook hot path); a plain mapping is lower-cased."""
+    if hasattr(headers, "getlist"):
+        return headers
+    return {str(k).lower(): str(v) for k, v in headers.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from cachetools import TTLCache
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +17,7 @@ from .. import jobs
 from ..errors import InvalidSignature
 from ..models import Shop
 from ..shops import PLATFORMS
-from ..shops.deliveries import process_delivery, store_delivery
+from ..shops.deliveries import process_delivery, receiving, store_delivery
 from . import current_db
 
 log = logging.getLogger(__name__)
@@ -26,14 +26,29 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 KEPT_HEADERS = ("Content-Type", "User-Agent")
 
 
+# the receiver's answers, built once: a storm of deliveries should not pay for jsonify each time
+ACCEPTED = b'{"status":"accepted"}\n'
+DUPLICATE = b'{"status":"duplicate"}\n'
+OK = b'{"status":"ok"}\n'
+
+
+def _answer(body: bytes, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="application/json")
+
+
 @bp.post("/<platform>")
 @bp.post("/<platform>/<int:shop_id>")
 def receive(platform: str, shop_id: int | None = None):
     cls = PLATFORMS.get(platform)
     if cls is None or platform == "demo":
         abort(404)
-    body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413 before this returns
     db = current_db()
+    with receiving(db):  # concurrent deliveries of this process share one commit
+        return _receive(db, cls, platform, shop_id)
+
+
+def _receive(db, cls, platform: str, shop_id: int | None):
+    body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413 before this returns
     shop = None
     if shop_id is not None:
         with db.transaction() as s:
@@ -41,7 +56,7 @@ def receive(platform: str, shop_id: int | None = None):
         if shop is None or shop.platform != platform:
             return jsonify(error="unknown shop"), 404
     if cls.is_ping(request.headers, body):
-        return jsonify(status="ok")
+        return _answer(OK)
     secrets = cls.webhook_secrets(current_app.config["ARROSTO"], shop)
     try:
         if not secrets:
@@ -60,7 +75,7 @@ def receive(platform: str, shop_id: int | None = None):
         _shop_ids().clear()
         stored = store_delivery(db, platform, meta, headers, body, None)
     if stored.duplicate:
-        return jsonify(status="duplicate")
+        return _answer(DUPLICATE)
     if jobs.huey.immediate:  # tests and the demo have no worker: process now
         try:
             process_delivery(db, stored.delivery_id)
@@ -68,7 +83,7 @@ def receive(platform: str, shop_id: int | None = None):
             log.exception("delivery %s stored, processing failed", stored.delivery_id)
     # otherwise `arrosto worker` drains the deliveries table (shops.deliveries.pump): the
     # answer never waits on processing, nor on the job queue being up
-    return jsonify(status="accepted")
+    return _answer(ACCEPTED)
 
 
 def _shop_ids() -> TTLCache:
