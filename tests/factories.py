@@ -12,6 +12,7 @@ from arrosto.models import (
     DataExport,
     DigestRecipient,
     DigestRun,
+    Follow,
     Fulfillment,
     LoginToken,
     Message,
@@ -39,7 +40,8 @@ from arrosto.models import (
 
 def make_shop(db, domain: str, **kw) -> int:
     with db.transaction() as s:
-        shop = Shop(platform=kw.pop("platform", "shopify"), domain=domain, name=domain, **kw)
+        shop = Shop(platform=kw.pop("platform", "shopify"), domain=domain,
+                    name=kw.pop("name", domain), **kw)
         s.add(shop)
         s.flush()
         return shop.id
@@ -94,6 +96,8 @@ def populate_shop(db, shop_id: int, tag: str) -> None:
             Watcher(product_id=product.id, network="x", person_id=f"w-{tag}",
                     handle=f"w_{tag}", consent_post_id=post.id, source="reply"),
             OptOut(network="x", person_id=f"o-{tag}"),
+            Follow(network="x", person_id=f"a-{tag}", handle=f"h_{tag}",
+                   social_account_id=account.id, product_id=product.id),
             Conversion(promotion_id=promotion.id, order_id=order.id, revenue=Decimal("19.80"),
                        matched_by="code"),
             DigestRun(local_date=dt.date(2026, 11, 23)),

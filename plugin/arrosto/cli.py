@@ -350,30 +350,17 @@ def social() -> None:
 
 def _save_account(ctx: Context, shop_ref: str, network: str, handle: str,
                   credentials: dict[str, Any], **fields: Any) -> int:
-    from .listening.pipeline import credentials_json
-    from .models import SocialAccount
+    from .social.accounts import save_account
 
     shop = find_shop(ctx, shop_ref)
-    handle = handle.strip().lstrip("@")
-    with ctx.db.transaction(shop.id) as s:
-        account = s.scalar(select(SocialAccount).where(SocialAccount.network == network,
-                                                       SocialAccount.handle == handle))
-        if account is None:
-            account = SocialAccount(network=network, handle=handle)
-            s.add(account)
-        account.credentials = credentials_json(credentials)
-        account.active, account.last_error = True, None
-        for key, value in fields.items():
-            setattr(account, key, value)
-        s.flush()
-        account_id = account.id
-        shop_row = s.get(type(shop), shop.id)
-        handles = dict((shop_row.settings or {}).get("handles", {}))
-        handles.setdefault(network, handle)
-        shop_row.settings = {**(shop_row.settings or {}), "handles": handles}
-    click.echo(f"{network} account @{handle} saved for {shop.name} (credentials encrypted); "
-               f"run `arrosto listen --shop {shop.id}` to fetch now")
+    account_id = save_account(ctx.db, shop.id, network, handle, credentials, **fields)
+    _saved(shop, network, handle)
     return account_id
+
+
+def _saved(shop, network: str, handle: str) -> None:
+    click.echo(f"{network} account @{handle.lstrip('@')} saved for {shop.name} (credentials "
+               f"encrypted); run `arrosto listen --shop {shop.id}` to fetch now")
 
 
 SHOP_OPTION = click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
@@ -412,44 +399,52 @@ def social_add_x(ctx: Context, shop_ref: str, handle: str, user_id: str | None,
               help="An app password (Settings → App passwords), or ARROSTO_BLUESKY_APP_PASSWORD.")
 @pass_ctx
 def social_add_bluesky(ctx: Context, shop_ref: str, handle: str, app_password: str) -> None:
-    """Connect a Bluesky account with an app password (never the account password)."""
-    from .models import SocialAccount
+    """Connect a Bluesky account with an app password (never the account password): Arrosto
+    logs in with it once and keeps the session."""
+    from .social.accounts import connect_bluesky
 
     ctx.db.ping()
-    account_id = _save_account(ctx, shop_ref, "bluesky", handle,
-                               {"handle": handle.lstrip("@"), "app_password": app_password})
-    with ctx.db.transaction(all_shops=True) as s:
-        s.get(SocialAccount, account_id).session_string = None  # new credentials, new session
+    shop = find_shop(ctx, shop_ref)
+    _account_id, handle = connect_bluesky(ctx.db, shop.id, handle, app_password)
+    _saved(shop, "bluesky", handle)
 
 
 @social_add.command("mastodon")
 @SHOP_OPTION
 @click.option("--instance", required=True, help="The instance's address, e.g. https://mastodon.social")
-@click.option("--handle", required=True, help="The account, e.g. yourshop@mastodon.social")
+@click.option("--handle", help="The account, e.g. yourshop@mastodon.social (checked against the "
+                               "account the token belongs to).")
 @click.option("--access-token", envvar="ARROSTO_MASTODON_ACCESS_TOKEN",
               help="A token from Preferences → Development; without it Arrosto registers an app "
                    "on the instance and asks you to authorise it.")
 @pass_ctx
-def social_add_mastodon(ctx: Context, shop_ref: str, instance: str, handle: str,
+def social_add_mastodon(ctx: Context, shop_ref: str, instance: str, handle: str | None,
                         access_token: str | None) -> None:
     """Connect a Mastodon account (per-instance app registration and OAuth)."""
     from .social import mastodon
+    from .social.accounts import connect_mastodon
 
     ctx.db.ping()
-    instance = instance.rstrip("/")
-    if not instance.startswith("https://"):
-        instance = "https://" + instance.removeprefix("http://")
+    shop = find_shop(ctx, shop_ref)
+    instance = mastodon.normalize_instance_url(
+        "https://" + instance.strip().removeprefix("https://").removeprefix("http://"))
     credentials: dict[str, Any] = {"access_token": access_token}
     if not access_token:
         redirect = "urn:ietf:wg:oauth:2.0:oob"
         client_id, client_secret = mastodon.register_app(instance, redirect)
         url = mastodon.authorization_url(instance, client_id, client_secret, redirect, "cli")
-        click.echo(f"Open this address, sign in as {handle} and authorise Arrosto:\n  {url}")
+        click.echo(f"Open this address, sign in as {handle or 'the shop'} and authorise "
+                   f"Arrosto:\n  {url}")
         code = click.prompt("Then paste the code shown")
         credentials = {"client_id": client_id, "client_secret": client_secret,
                        "access_token": mastodon.exchange_code(instance, client_id, client_secret,
                                                               code, redirect)}
-    _save_account(ctx, shop_ref, "mastodon", handle, credentials, instance_url=instance)
+    _account_id, found = connect_mastodon(ctx.db, shop.id, instance, credentials)
+    if handle and handle.strip().lstrip("@").casefold() not in (
+            found.casefold(), found.split("@")[0].casefold()):
+        click.echo(f"note: the token belongs to @{found}, not @{handle.lstrip('@')}; saved as "
+                   f"@{found}", err=True)
+    _saved(shop, "mastodon", found)
 
 
 @social.command("list")

@@ -42,6 +42,8 @@ JOB_MODULES = (
     "arrosto.shops.deliveries",
     "arrosto.shops.reconcile",
     "arrosto.listening.pipeline",
+    "arrosto.support.send",
+    "arrosto.support.sla",
 )
 
 
@@ -126,6 +128,8 @@ SCHEDULE: list[Periodic] = [
              lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
     Periodic("listening", "arrosto.listening.pipeline:listen_all_job",
              lambda s: dt.timedelta(minutes=s.listen_interval_minutes)),
+    Periodic("support.sla", "arrosto.support.sla:flag_overdue_job",
+             lambda s: dt.timedelta(minutes=15)),
 ]
 
 

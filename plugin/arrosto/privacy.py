@@ -16,6 +16,7 @@ from .models import (
     Case,
     Customer,
     DataExport,
+    Follow,
     Message,
     OptOut,
     Order,
@@ -118,7 +119,7 @@ def redact_customer(s: Session, external_id: str | None, email: str | None,
     s.execute(delete(OrderLink).where(OrderLink.case_id.in_(case_ids)))
     s.execute(delete(Post).where(or_(post_filter, Post.case_id.in_(case_ids))))
     s.execute(delete(Case).where(Case.id.in_(case_ids)))
-    for model in (Outreach, Watcher):
+    for model in (Outreach, Watcher, Follow):
         s.execute(delete(model).where(or_(model.person_id.in_(person_ids),
                                           func.lower(model.handle).in_(handles))))
     # an opt-out is kept (we must go on honouring it) but without the handle

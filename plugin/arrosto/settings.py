@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         default=10_000, ge=0, description="X posts read per shop and month (X bills per read)")
     reconcile_interval_minutes: int = Field(default=60, ge=5)
 
+    # X app (developer portal: Keys and tokens → OAuth 2.0 Client ID and Client Secret), for
+    # connecting accounts from the admin
+    x_client_id: str | None = None
+    x_client_secret: SecretStr | None = None
+
     # Shopify app (Partner dashboard: Client ID and Client secret)
     shopify_api_key: str | None = None
     shopify_api_secret: SecretStr | None = None
@@ -64,6 +69,14 @@ class Settings(BaseSettings):
     # web
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     login_link_minutes: int = Field(default=15, ge=1)
+    trusted_proxies: int = Field(
+        default=0, ge=0, le=5,
+        description="reverse proxies in front of `arrosto serve` whose X-Forwarded-For is used")
+
+    # the "is this your order?" page (support/verify.py)
+    verify_link_days: int = Field(default=7, ge=1, le=90)
+    verify_tries_per_case: int = Field(default=5, ge=1)
+    verify_tries_per_address: int = Field(default=10, ge=1, description="per hour")
 
     @field_validator("database_url")
     @classmethod

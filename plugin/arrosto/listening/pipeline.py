@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from sqlalchemy import select
 
 from .. import jobs
 from ..db import Database
-from ..errors import ArrostoError, AuthError
+from ..errors import ArrostoError, AuthError, ConfigError
 from ..models import Post, Shop, SocialAccount, utcnow
-from ..social import network_class
+from ..social.accounts import network_for
 from ..social.base import Batch, NotSupported, SocialNetwork
 from .ingest import store_posts
 
@@ -92,7 +91,8 @@ def listen_account(db: Database, settings: Any, account_id: int, *,
         s.expunge(account)
         s.expunge(shop)
     try:
-        network = (network_factory or _network)(account)
+        network = network_factory(account) if network_factory else \
+            network_for(db, settings, account)
         budget = budget_left(account, monthly_read_budget(settings, account), now)
         plan = [("mentions", None)]
         if account.capabilities.get("search_off") is None:
@@ -121,7 +121,7 @@ def listen_account(db: Database, settings: Any, account_id: int, *,
             result.reads += batch.reads
             result.new += len(stored)
             if stored:
-                process_new_posts(db, shop_id, stored)
+                process_new_posts(db, shop_id, stored, settings)
         _record(db, account_id, account, error=None, now=now)
     except AuthError as exc:
         result.errors.append(f"the network refused the account's credentials: {exc}")
@@ -130,10 +130,6 @@ def listen_account(db: Database, settings: Any, account_id: int, *,
         result.errors.append(str(exc))
         _record(db, account_id, account, error=str(exc), now=now)
     return result
-
-
-def _network(account: SocialAccount) -> SocialNetwork:
-    return network_class(account.network)(account)
 
 
 def monthly_read_budget(settings: Any, account: SocialAccount) -> int | None:
@@ -192,16 +188,32 @@ def terms_for_listening(s, shop: Shop) -> tuple[list[str], list[str]]:
     return brand, products
 
 
-def process_new_posts(db: Database, shop_id: int, post_ids: list[int]) -> None:
-    """Match new posts to products, classify them, and route complaints and questions."""
-    from ..support.cases import route_posts
+def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
+                      settings: Any = None) -> None:
+    """Match new posts to products, classify them, route complaints and questions to cases,
+    link those to orders and draft their replies; approved automatic replies are queued once
+    all of it is committed."""
+    from ..support.cases import attend, route_posts
+    from ..support.send import queue_sends
     from .match import match_posts
 
+    if settings is None:
+        settings = _current_settings()
     with db.transaction(shop_id) as s:
         shop = s.get(Shop, shop_id)
         match_posts(s, shop, post_ids)
         classify_stored_posts(s, post_ids)
-        route_posts(s, shop, post_ids)
+        cases = route_posts(s, shop, post_ids)
+        approved = attend(s, shop, cases, settings)
+    queue_sends(approved)
+
+
+def _current_settings() -> Any:
+    """This process's settings when an app is configured (links in drafts need them)."""
+    try:
+        return jobs.app().config["ARROSTO"]
+    except ConfigError:
+        return None
 
 
 def classify_stored_posts(s, post_ids: list[int]) -> None:
@@ -237,8 +249,3 @@ def active_accounts(db: Database) -> list[int]:
         return list(s.scalars(select(SocialAccount.id).join(Shop).where(
             SocialAccount.active.is_(True), SocialAccount.network != "archive",
             Shop.status == "active")))
-
-
-def credentials_json(values: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in values.items() if v})
-

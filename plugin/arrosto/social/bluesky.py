@@ -285,6 +285,16 @@ class BlueskyNetwork(SocialNetwork):
         return None
 
     # session -------------------------------------------------------------------------------------
+    def log_in(self) -> str:
+        """Log in with the app password now, whatever session is stored: how an app password
+        is checked before it is saved. The new session is in ``account.session_string``, the DID
+        in ``account.external_id``; returns the handle as the server spells it."""
+        self.account.session_string = None
+        self.account.external_id = None
+        self._client = None
+        self._connect()
+        return self._own_handle or self._handle
+
     def _connect(self) -> Client:
         """The client, with the stored session if there is one: logging in is rate limited, so
         the app password is used only without a session or when the server refuses it."""

@@ -85,7 +85,8 @@ def normalize_instance_url(url: str | None) -> str:
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname \
+            or not re.fullmatch(r"[\w.-]+", parts.hostname):
         raise ConfigError(f"SocialAccount.instance_url: {url!r} is not an http(s) address")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
@@ -403,6 +404,14 @@ class MastodonNetwork(SocialNetwork):
             self._own_id = str(me["id"])
             self.account.external_id = self._own_id
         return self._own_id
+
+    def verify_account(self) -> str:
+        """The account the access token belongs to, as ``user@instance``; its id and display
+        name are set on ``account`` for the caller to keep."""
+        me = self._call("verify credentials", self.client.account_verify_credentials)
+        self._own_id = self.account.external_id = str(me["id"])
+        self.account.display_name = _field(me, "display_name") or self.account.display_name
+        return self._acct(str(me["acct"]))
 
     def load_capabilities(self) -> Capabilities:
         """This instance's post length limit (``configuration.statuses.max_characters`` of

@@ -8,15 +8,18 @@ posts/manage-tweets); direct messages (``POST /2/dm_conversations/with/:particip
 direct-messages/manage); follows (``POST /2/users/:id/following``, users/follows); rate limits
 (fundamentals/rate-limits) and error responses (fundamentals/response-codes-and-errors).
 Post length is counted as twitter-text's v3 configuration counts it
-(fundamentals/counting-characters).
+(fundamentals/counting-characters). Accounts are connected with the OAuth 2.0 Authorization Code
+Flow with PKCE (fundamentals/authentication/oauth-2-0/user-access-token), at the end of this module.
 
 Quirks handled here, so that nothing else has to know them:
 
 * Credentials (``account.credentials``, JSON): ``bearer_token`` (app-only) and/or user context —
-  an OAuth 2.0 user ``access_token``, or OAuth 1.0a ``consumer_key``, ``consumer_secret``,
-  ``access_token``, ``access_token_secret``. One ``tweepy.Client`` holds them: reads go with the
-  bearer token when there is one, writes with the user context. An OAuth 2.0 user token is itself
-  a bearer token, so it replaces an app ``bearer_token`` given alongside it.
+  an OAuth 2.0 user ``access_token`` (with ``refresh_token`` and ``expires_at`` when connected
+  from the admin; :mod:`arrosto.social.accounts` refreshes it before use), or OAuth 1.0a
+  ``consumer_key``, ``consumer_secret``, ``access_token``, ``access_token_secret``. One
+  ``tweepy.Client`` holds them: reads go with the bearer token when there is one, writes with the
+  user context. An OAuth 2.0 user token is itself a bearer token, so it replaces an app
+  ``bearer_token`` given alongside it.
 * X bills every post read. ``limit`` (the caller's remaining budget) stops the pagination, and
   the last page asks only for what is still needed (never fewer than the endpoint's minimum);
   ``Batch.reads`` counts every post X returned, including any beyond ``limit``.
@@ -42,11 +45,14 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import requests
 import tweepy
+from oauthlib.oauth2 import OAuth2Error
 from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth2Session
 
 from ..errors import (
     AuthError,
@@ -256,8 +262,8 @@ class XNetwork(SocialNetwork):
     def shop_user_id(self) -> str:
         """The shop's X user id: ``account.external_id``, or — when it is empty — looked up once
         (``get_me`` with user context, else ``get_user`` by ``account.handle``) and written into
-        ``account.external_id`` (and an empty ``display_name``) in place, for the caller to
-        store with the account."""
+        ``account.external_id`` (and an empty ``display_name`` and ``handle``) in place, for the
+        caller to store with the account."""
         if self.account.external_id:
             return str(self.account.external_id)
         if self._write_user_auth is not None:
@@ -273,6 +279,8 @@ class XNetwork(SocialNetwork):
         self.account.external_id = str(user.id)
         if not self.account.display_name:
             self.account.display_name = user.name
+        if not self.account.handle:
+            self.account.handle = user.username
         log.info("x account %s is user %s", user.username, user.id)
         return self.account.external_id
 
@@ -538,3 +546,141 @@ class XNetwork(SocialNetwork):
         if status == 401:
             return AuthError(message, status=status, platform=self.name)
         return error_for_status(status, message, platform=self.name)
+
+
+# --- OAuth 2.0 user context: connecting an account ----------------------------------------------
+# The Authorization Code Flow with PKCE of fundamentals/authentication/oauth-2-0/user-access-token
+# and authorization-code: authorize on x.com, tokens from api.x.com/2/oauth2/token (HTTP Basic with
+# the app's client id and secret: Arrosto is a confidential client). Access tokens last two hours;
+# ``offline.access`` brings a refresh token, which rotates: each refresh answers a new one and the
+# used one stops working.
+
+AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
+TOKEN_URL = "https://api.x.com/2/oauth2/token"
+USER_SCOPES = ("tweet.read", "tweet.write", "users.read", "follows.write", "offline.access",
+               "dm.write", "dm.read")
+
+
+@dataclass(frozen=True)
+class UserTokens:
+    """What X's token endpoint answered; the tokens never appear in ``repr``."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: dt.datetime | None = None
+    scope: str | None = None
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any], now: dt.datetime,
+                    previous_refresh: str | None = None) -> UserTokens:
+        expires_in = answer.get("expires_in")
+        return cls(access_token=str(answer["access_token"]),
+                   refresh_token=str(answer.get("refresh_token") or previous_refresh or "")
+                   or None,
+                   expires_at=now + dt.timedelta(seconds=int(expires_in))
+                   if expires_in not in (None, "") else None,
+                   scope=answer.get("scope") if isinstance(answer.get("scope"), str) else
+                   " ".join(answer.get("scope") or []) or None)
+
+    def credentials(self) -> dict[str, str]:
+        """The account's ``credentials`` JSON (read by :class:`XNetwork` as an OAuth 2.0 user
+        token; ``refresh_token`` and ``expires_at`` by the refresh)."""
+        values = {"access_token": self.access_token, "refresh_token": self.refresh_token,
+                  "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+                  "scope": self.scope}
+        return {key: value for key, value in values.items() if value}
+
+
+class XUserAuth(tweepy.OAuth2UserHandler):
+    """tweepy's Authorization Code Flow with PKCE (an ``OAuth2Session``), for a web app that
+    keeps the flow's state and PKCE verifier server-side between the redirect and the callback:
+    tweepy 4.x makes both itself, keeps them on the handler object, and names twitter.com's
+    hosts; it has no refresh grant. Every answer of the token endpoint is checked here, so a
+    refusal is an :class:`AuthError` and an outage a :class:`RetryableError`."""
+
+    def __init__(self, client_id: str, client_secret: str | None, redirect_uri: str | None = None,
+                 *, scopes: tuple[str, ...] | None = USER_SCOPES):
+        super().__init__(client_id=client_id, redirect_uri=redirect_uri,
+                         scope=list(scopes) if scopes else None, client_secret=client_secret)
+        self.mount("https://", _TimeoutAdapter())
+        self.register_compliance_hook("access_token_response", self._checked("code exchange"))
+        self.register_compliance_hook("refresh_token_response", self._checked("token refresh"))
+
+    def __repr__(self) -> str:  # never the client secret
+        return f"<XUserAuth {self.client_id}>"
+
+    def authorization_url_for(self, state: str, code_verifier: str) -> str:
+        """Where to send the owner: X's consent page for these scopes, with an S256 challenge
+        of ``code_verifier`` (43 to 128 characters the caller keeps for :meth:`exchange`)."""
+        challenge = self._client.create_code_challenge(code_verifier, "S256")
+        url, _state = self.authorization_url(AUTHORIZE_URL, state=state,
+                                             code_challenge=challenge,
+                                             code_challenge_method="S256")
+        return url
+
+    def exchange(self, code: str, code_verifier: str, *, now: dt.datetime | None = None
+                 ) -> UserTokens:
+        """The callback's ``code`` for the account's tokens (the caller checked ``state``)."""
+        try:
+            # OAuth2Session's own fetch_token: tweepy's takes only the callback URL, whose
+            # state it compares with the one it made itself
+            answer = OAuth2Session.fetch_token(
+                self, TOKEN_URL, code=code, code_verifier=code_verifier, auth=self.auth,
+                include_client_id=True, timeout=TIMEOUT)
+        except Warning as changed:  # oauthlib: X granted other scopes than asked; keep them
+            answer = getattr(changed, "token", None)
+            if answer is None:
+                raise
+        except requests.RequestException as exc:
+            raise RetryableError(f"x code exchange: {type(exc).__name__}", platform="x") from exc
+        except OAuth2Error as exc:
+            raise FatalPlatformError(f"x code exchange: unexpected answer ({exc.error})",
+                                     platform="x") from exc
+        return UserTokens.from_answer(dict(answer), now or _utcnow())
+
+    def refresh(self, refresh_token: str, *, now: dt.datetime | None = None) -> UserTokens:
+        """New tokens for a refresh token (which X then no longer accepts)."""
+        try:
+            answer = self.refresh_token(TOKEN_URL, refresh_token=refresh_token, auth=self.auth,
+                                        timeout=TIMEOUT, client_id=self.client_id)
+        except requests.RequestException as exc:
+            raise RetryableError(f"x token refresh: {type(exc).__name__}", platform="x") from exc
+        except OAuth2Error as exc:
+            raise FatalPlatformError(f"x token refresh: unexpected answer ({exc.error})",
+                                     platform="x") from exc
+        return UserTokens.from_answer(dict(answer), now or _utcnow(), refresh_token)
+
+    @staticmethod
+    def _checked(what: str) -> Callable[[requests.Response], requests.Response]:
+        def check(response: requests.Response) -> requests.Response:
+            if response.status_code == 200:
+                return response
+            message = f"X refused the {what} (HTTP {response.status_code}{_oauth_reason(response)})"
+            if response.status_code in (400, 401, 403):
+                raise AuthError(message, status=response.status_code, platform="x")
+            raise error_for_status(response.status_code, message, platform="x",
+                                   retry_after=_retry_after(response))
+        return check
+
+
+def _oauth_reason(response: requests.Response) -> str:
+    """The OAuth error code and description X answered (never anything we sent)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body[key])[:200] for key in ("error", "error_description") if body.get(key)]
+    return f": {' - '.join(parts)}" if parts else ""
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return max(float(response.headers.get("retry-after", "")), 0.0)
+    except ValueError:
+        return None
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -62,3 +62,32 @@ def add_to_case(s: Session, post: Post, case: Case | None = None) -> Case:
         case.addresses_shop = case.addresses_shop or post.addresses_shop
     post.case_id = case.id
     return case
+
+
+# a batch this large is linked with one index of the whole shop; fewer cases, each by its own
+# targeted queries (building the index costs more than a few single-case lookups)
+BATCH_LINKING = 20
+
+
+def attend(s: Session, shop: Shop, cases: list[Case], settings=None) -> list[int]:
+    """What follows routing, for the cases just opened or updated: link each to its order,
+    draft the replies for the author's newest post, and approve those the shop's auto-send
+    rule allows. Returns the ids of approved messages, to queue once the transaction commits."""
+    from .drafts import draft_replies
+    from .link import link_case, link_cases
+    from .send import auto_approve
+
+    cases = [c for c in {c.id: c for c in cases}.values() if c.state != "resolved"]
+    if not cases:
+        return []
+    s.flush()
+    if len(cases) >= BATCH_LINKING:
+        link_cases(s, cases)
+    else:
+        for case in cases:
+            link_case(s, case)
+    approved = []
+    for case in cases:
+        messages = draft_replies(s, case, settings=settings)
+        approved += auto_approve(s, shop, case, messages)
+    return approved

@@ -1796,20 +1796,24 @@ def link_cases(s: Session, cases: Sequence[Case] | None = None, now: dt.datetime
     return outcomes
 
 
-def confirm_link(s: Session, case: Case, order_id: int, now: dt.datetime | None = None
-                 ) -> OrderLink:
+def confirm_link(s: Session, case: Case, order_id: int, now: dt.datetime | None = None, *,
+                 verified_by: str = "owner") -> OrderLink:
     """The owner's click: this is the case's order. The link becomes ``confirmed``, the case is
-    linked, and the author's handle is recorded as the customer's (verified by the owner)."""
+    linked, and the author's handle is recorded as the customer's (verified by the owner).
+    ``verified_by="verification_page"``: the author proved it on the "is this your order?"
+    page (:mod:`.verify`); the reason says so and the handle is recorded that way."""
     order = s.get(Order, order_id)
     if order is None:
         raise LookupError(f"no order {order_id} in this shop")
     now = now or utcnow()
+    reason = f"confirmed {VERIFIED_HOW.get(verified_by, verified_by)}"
     link = s.scalar(select(OrderLink).where(OrderLink.case_id == case.id,
                                             OrderLink.order_id == order_id))
     if link is None:
-        link = OrderLink(case_id=case.id, order_id=order_id, confidence=1.0,
-                         reasons=["confirmed by the owner"])
+        link = OrderLink(case_id=case.id, order_id=order_id, confidence=1.0, reasons=[reason])
         s.add(link)
+    elif reason not in link.reasons:
+        link.reasons = [reason, *link.reasons]
     link.status, link.confidence = "confirmed", 1.0
     for other in s.scalars(select(OrderLink).where(OrderLink.case_id == case.id,
                                                    OrderLink.order_id != order_id,
@@ -1818,7 +1822,7 @@ def confirm_link(s: Session, case: Case, order_id: int, now: dt.datetime | None 
     case.order_id, case.customer_id, case.link_confidence = order_id, order.customer_id, 1.0
     if order.customer_id is not None and case.author_handle:
         record_identity(s, order.customer_id, case.network, case.author_handle, case.author_id,
-                        "owner", now)
+                        verified_by, now)
     s.flush()
     return link
 

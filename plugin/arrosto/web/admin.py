@@ -1,18 +1,62 @@
-"""The owner's admin panel (standalone sign-in by one-time link; Shopify embedding comes later)."""
+"""The owner's admin panel (standalone sign-in by one-time link; Shopify embedding comes later).
+
+Connecting a social account goes through the network's own sign-in (X and Mastodon: OAuth,
+Bluesky: an app password). The OAuth ``state`` is an :class:`~arrosto.models.AuthState`, used
+once, bound to the shop and to this browser; the flow's secrets (X's PKCE verifier, the client
+secret of the app registered on a Mastodon instance) wait for the callback in the signed session,
+encrypted with the app's keys. The flows start with a link or end in a page with a link, never in
+a redirect answering a form: the ``form-action 'self'`` policy would stop a form's redirect to
+another site.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
+import logging
+import secrets
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import crypto
 from ..access import redeem_login_token
-from ..models import Customer, Order, Post, Product, Shop
+from ..errors import ArrostoError, AuthError, ConfigError, PlatformError
+from ..listening.keywords import add_keyword, remove_keyword
+from ..listening.pipeline import budget_left, monthly_read_budget
+from ..models import (
+    Customer,
+    Order,
+    Post,
+    PostProduct,
+    Product,
+    ProductKeyword,
+    Shop,
+    SocialAccount,
+    utcnow,
+)
+from ..social import accounts as social_accounts
 from . import current_db
+from .install import _new_state, _use_state
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
+MENTIONS_WINDOW = dt.timedelta(days=30)  # "recently", on a product's page
+FLOW_KEY = "social_flow"
 
 
 def shop_required(view):
@@ -78,6 +122,66 @@ def products():
     return render_template("admin/products.html", products=s.scalars(stmt).all(), q=q)
 
 
+def _product_or_404(product_id: int) -> Product:
+    row = g.db_session.scalar(select(Product).where(Product.id == product_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/products/<int:product_id>")
+@shop_required
+def product(product_id: int):
+    """A product, the terms that name it in posts (the owner's to change), and how often
+    posts mentioned it lately."""
+    s = g.db_session
+    row = _product_or_404(product_id)
+    keywords = s.scalars(select(ProductKeyword).where(ProductKeyword.product_id == row.id)
+                         .order_by(ProductKeyword.term)).all()
+    since = utcnow() - MENTIONS_WINDOW
+    mentions = s.scalar(select(func.count(PostProduct.id)).where(
+        PostProduct.product_id == row.id, PostProduct.post_created_at >= since))
+    recent = s.scalars(select(Post).join(PostProduct, PostProduct.post_id == Post.id).where(
+        PostProduct.product_id == row.id).order_by(Post.created_at.desc()).limit(5)).all()
+    return render_template(
+        "admin/product.html", product=row, mentions=mentions, recent=recent,
+        window_days=MENTIONS_WINDOW.days,
+        in_use=[k for k in keywords if k.source != "removed"],
+        removed=[k for k in keywords if k.source == "removed"])
+
+
+@bp.post("/products/<int:product_id>/keywords")
+@shop_required
+def add_product_keyword(product_id: int):
+    """The owner's term for a product ("auto" context: the same rule as the catalog's terms)."""
+    context = {"yes": True, "no": False}.get(request.form.get("needs_context", "auto"))
+    return _edit_keyword(product_id, lambda s, shop, term: add_keyword(
+        s, shop, product_id, term, needs_context=context), "added")
+
+
+@bp.post("/products/<int:product_id>/keywords/remove")
+@shop_required
+def remove_product_keyword(product_id: int):
+    return _edit_keyword(product_id, lambda s, shop, term: remove_keyword(
+        s, shop, product_id, term), "removed")
+
+
+def _edit_keyword(product_id: int, edit, done: str):
+    term = request.form.get("term", "").strip()
+    try:
+        with current_db().transaction(g.shop.id) as s:
+            row = edit(s, s.get(Shop, g.shop.id), term)
+            saved = row.term
+    except LookupError:
+        abort(404)
+    except ValueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"“{saved}” {done}: it counts from the next posts read, and re-syncing the "
+              "catalog keeps it.", "ok")
+    return redirect(url_for("admin.product", product_id=product_id))
+
+
 @bp.get("/orders")
 @shop_required
 def orders():
@@ -114,3 +218,216 @@ def posts():
     rows = s.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
     return render_template("admin/posts.html", posts=rows, page=page,
                            pages=max((total + PAGE - 1) // PAGE, 1), total=total)
+
+
+# --- social accounts ------------------------------------------------------------------------------
+
+def _settings():
+    return current_app.config["ARROSTO"]
+
+
+def _account_or_404(account_id: int) -> SocialAccount:
+    row = g.db_session.scalar(select(SocialAccount).where(SocialAccount.id == account_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/accounts")
+@shop_required
+def accounts():
+    return _accounts_page()
+
+
+def _accounts_page(error: str | None = None, status: int = 200, **form):
+    settings = _settings()
+    rows = g.db_session.scalars(select(SocialAccount).where(SocialAccount.network != "archive")
+                                .order_by(SocialAccount.network, SocialAccount.handle)).all()
+    now = utcnow()
+    budgets = {}
+    for account in rows:
+        budget = monthly_read_budget(settings, account)
+        if budget is not None:
+            left = budget_left(account, budget, now)
+            budgets[account.id] = {"budget": budget, "left": left, "used": budget - left}
+    return render_template("admin/accounts.html", accounts=rows, budgets=budgets, error=error,
+                           x_ready=bool(settings.x_client_id), form=form), status
+
+
+@bp.post("/accounts/<int:account_id>/pause")
+@shop_required
+def pause_account(account_id: int):
+    return _set_active(account_id, False)
+
+
+@bp.post("/accounts/<int:account_id>/resume")
+@shop_required
+def resume_account(account_id: int):
+    return _set_active(account_id, True)
+
+
+def _set_active(account_id: int, active: bool):
+    handle = _account_or_404(account_id).handle
+    with current_db().transaction(g.shop.id) as s:
+        s.get(SocialAccount, account_id).active = active
+    flash(f"@{handle}: listening {'resumed' if active else 'paused'}.", "ok")
+    return redirect(url_for("admin.accounts"))
+
+
+def _redirect_uri(endpoint: str) -> str:
+    return f"{_settings().public_url}{url_for(endpoint)}"
+
+
+def _start_flow(network: str, **secret) -> str:
+    """A new OAuth state for this shop and browser; ``secret`` waits for the callback in the
+    session, encrypted."""
+    nonce = _new_state(f"social-{network}", f"shop:{g.shop.id}")
+    session[FLOW_KEY] = crypto.encrypt(json.dumps({"network": network, "nonce": nonce,
+                                                   **secret}))
+    return nonce
+
+
+def _finish_flow(network: str) -> dict | None:
+    """The flow the callback's ``state`` belongs to, used up; None when it is unknown, used,
+    expired, another shop's or another browser's."""
+    sealed = session.pop(FLOW_KEY, None)
+    nonce = request.args.get("state", "")
+    if _use_state(f"social-{network}", nonce, f"shop:{g.shop.id}") is None or not sealed:
+        return None
+    try:
+        flow = json.loads(crypto.decrypt(sealed))
+    except (ConfigError, ValueError):
+        return None
+    if flow.get("network") != network or not secrets.compare_digest(
+            str(flow.get("nonce", "")), nonce):
+        return None
+    return flow
+
+
+def _flow_refused():
+    return _accounts_page("This authorisation was already used, has expired, or was started in "
+                          "another browser. Please connect the account again.", 403)
+
+
+def _connected(network: str, handle: str):
+    flash(f"{network} account @{handle} connected: Arrosto listens to it from the next run.",
+          "ok")
+    return redirect(url_for("admin.accounts"))
+
+
+# X: OAuth 2.0 Authorization Code Flow with PKCE (tweepy's OAuth2UserHandler)
+
+def _x_auth():
+    return social_accounts.x_user_auth(_settings(), _redirect_uri("admin.x_callback"))
+
+
+@bp.get("/accounts/x/connect")
+@shop_required
+def x_connect():
+    if not _settings().x_client_id:
+        return _accounts_page("Connecting X needs the X app's OAuth 2.0 client id and secret: "
+                              "set ARROSTO_X_CLIENT_ID and ARROSTO_X_CLIENT_SECRET.", 400)
+    verifier = secrets.token_urlsafe(96)[:128]
+    nonce = _start_flow("x", code_verifier=verifier)
+    return redirect(_x_auth().authorization_url_for(nonce, verifier))
+
+
+@bp.get("/accounts/x/callback")
+@shop_required
+def x_callback():
+    if request.args.get("error"):
+        session.pop(FLOW_KEY, None)
+        return _accounts_page("X did not connect the account: the authorisation was not "
+                              "given.", 400)
+    flow = _finish_flow("x")
+    if flow is None:
+        return _flow_refused()
+    try:
+        tokens = _x_auth().exchange(request.args.get("code", ""), flow["code_verifier"])
+        _account_id, handle = social_accounts.connect_x(current_db(), g.shop.id, tokens)
+    except AuthError as exc:
+        return _accounts_page(f"X refused to connect the account ({exc}).", 403)
+    except PlatformError as exc:
+        return _accounts_page(f"X could not be reached, please try again ({exc}).", 503)
+    return _connected("X", handle)
+
+
+# Bluesky: handle and app password, checked by logging in
+
+@bp.post("/accounts/bluesky")
+@shop_required
+def bluesky_connect():
+    handle = request.form.get("handle", "").strip()
+    password = request.form.get("app_password", "").strip()
+    if not handle or not password:
+        return _accounts_page("Give the account's handle and an app password.", 400,
+                              bluesky_handle=handle)
+    try:
+        _account_id, handle = social_accounts.connect_bluesky(current_db(), g.shop.id, handle,
+                                                              password)
+    except AuthError as exc:
+        return _accounts_page(f"Bluesky refused this handle and app password ({exc}).", 400,
+                              bluesky_handle=handle)
+    except PlatformError as exc:
+        return _accounts_page(f"Bluesky could not be reached, please try again ({exc}).", 503,
+                              bluesky_handle=handle)
+    except ArrostoError as exc:
+        return _accounts_page(str(exc), 400, bluesky_handle=handle)
+    return _connected("Bluesky", handle)
+
+
+# Mastodon: Arrosto registered on the owner's instance, then OAuth there
+
+@bp.post("/accounts/mastodon")
+@shop_required
+def mastodon_connect():
+    from ..social import mastodon
+
+    given = request.form.get("instance", "").strip()
+    try:
+        instance = mastodon.normalize_instance_url(given)
+        if instance.startswith("http://") and not (current_app.debug or current_app.testing):
+            raise ConfigError("use its https:// address")
+        redirect_uri = _redirect_uri("admin.mastodon_callback")
+        client_id, client_secret = mastodon.register_app(instance, redirect_uri,
+                                                         website=_settings().public_url)
+        nonce = _start_flow("mastodon", instance=instance, client_id=client_id,
+                            client_secret=client_secret)
+        url = mastodon.authorization_url(instance, client_id, client_secret, redirect_uri, nonce)
+    except ConfigError as exc:
+        return _accounts_page(f"That is not an instance's address ({exc}).", 400,
+                              instance=given)
+    except PlatformError as exc:
+        return _accounts_page(f"{given} did not let Arrosto register ({exc}).", 502,
+                              instance=given)
+    return render_template("admin/authorise.html", url=url,
+                           where=urlsplit(instance).netloc)
+
+
+@bp.get("/accounts/mastodon/callback")
+@shop_required
+def mastodon_callback():
+    from ..social import mastodon
+
+    if request.args.get("error"):
+        session.pop(FLOW_KEY, None)
+        return _accounts_page("Mastodon did not connect the account: the authorisation was "
+                              "not given.", 400)
+    flow = _finish_flow("mastodon")
+    if flow is None:
+        return _flow_refused()
+    instance, client_id, client_secret = flow["instance"], flow["client_id"], \
+        flow["client_secret"]
+    try:
+        token = mastodon.exchange_code(instance, client_id, client_secret,
+                                       request.args.get("code", ""),
+                                       _redirect_uri("admin.mastodon_callback"))
+        _account_id, handle = social_accounts.connect_mastodon(
+            current_db(), g.shop.id, instance,
+            {"client_id": client_id, "client_secret": client_secret, "access_token": token})
+    except AuthError as exc:
+        return _accounts_page(f"The instance refused to connect the account ({exc}).", 403)
+    except PlatformError as exc:
+        return _accounts_page(f"The instance could not be reached, please try again ({exc}).",
+                              503)
+    return _connected("Mastodon", handle)
