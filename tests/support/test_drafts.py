@@ -88,7 +88,10 @@ def personal_values(order) -> list[str]:
     values = [order.name, str(order.number), c.email, c.phone.replace(" ", ""), c.postcode,
               order.shipping_name, f"{order.total_price:.2f}",
               f"{order.total_price:.2f}".replace(".", ",")]
-    values += [p for p in (c.first_name.split() + c.last_name.split()) if len(p) > 3]
+    # each part of a name too, but not the particles that are ordinary Italian words ("Della
+    # Rosa": "della" is everywhere in Italian); the whole name is checked above
+    values += [p for p in (c.first_name.split() + c.last_name.split())
+               if len(p) > 3 and p.lower() not in {"della", "delle", "dalla", "degli"}]
     for f in order.fulfillments:
         values += [f.tracking_number, f.tracking_url]
     return values
