@@ -153,7 +153,8 @@ def test_every_public_template_is_free_of_personal_data_even_given_the_order(ord
     """Even if a public template were handed the order's data, none of the shipped ones
     prints it: they only use public facts."""
     public = {"shop_name": "Brace", "product": None, "dm": True, "verify_url": None,
-              "contact": "ciao@brace.example", "notify_word": "avvisami", "tip": None}
+              "contact": "ciao@brace.example", "notify_word": "avvisami", "tip": None,
+              "answer": None}
     text = render(DEFAULTS[key], {**public, "order": order, "customer": order.customer})
     assert leaks(text, order) == []
 
@@ -231,7 +232,7 @@ def test_an_owner_template_runs_in_the_sandbox(template):
     shop = shop_ns("en", reply_templates={key: template})
     composed = compose(shop, case_ns("question", "en"), order=None, customer=None, product=None,
                        texts=["hello?"], can_dm=False, now=NOW)
-    assert composed.public == render(DEFAULTS[key], {"contact": None})
+    assert composed.public == render(DEFAULTS[key], {"contact": None, "answer": None})
     assert composed.problems and "was not used" in composed.problems[0]
 
 

@@ -44,7 +44,9 @@ def ensure_demo_shop(db: Database, now: dt.datetime | None = None) -> tuple[int,
                     timezone=info["timezone"], language=info["language"],
                     brand_terms=list(info["brand_terms"]),
                     settings={"demo_shift_seconds": demo_shift(now),
-                              "handles": dict(info["handles"]), "digest_hour": 8})
+                              "handles": dict(info["handles"]), "digest_hour": 8,
+                              "support_email": info.get("support_email"),
+                              "faq": list(info.get("faq", []))})
         s.add(shop)
         s.flush()
         return shop.id, True

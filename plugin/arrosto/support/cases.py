@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Case, Post, Shop
+from ..models import Case, Post, PostProduct, Shop
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +19,32 @@ SUPPORT_INTENTS = ("complaint", "question")
 def route_posts(s: Session, shop: Shop, post_ids: list[int]) -> list[Case]:
     """Open or update the case of each new complaint or question (not the shop's own posts);
     a new post in a thread that already has a case joins it, whatever its intent."""
-    posts = s.scalars(select(Post).where(Post.id.in_(post_ids), Post.is_own.is_(False))
-                      .order_by(Post.created_at))
+    posts = list(s.scalars(select(Post).where(Post.id.in_(post_ids), Post.is_own.is_(False))
+                           .order_by(Post.created_at)))
+    about_us = _about_the_shop(s, shop, [p for p in posts if p.intent in SUPPORT_INTENTS])
     cases = []
     for post in posts:
         existing = _case_for(s, post)
-        if existing is None and post.intent not in SUPPORT_INTENTS:
+        if existing is None and (post.intent not in SUPPORT_INTENTS or post.id not in about_us):
             continue
         cases.append(add_to_case(s, post, existing))
     return cases
+
+
+def _about_the_shop(s: Session, shop: Shop, posts: list[Post]) -> set[int]:
+    """The posts that concern the shop: written to it, or naming one of its products, its
+    brand or its handles. A question about the weather found by a broad search is not a
+    support case."""
+    from ..listening.match import Matcher
+
+    if not posts:
+        return set()
+    ids = {p.id for p in posts if p.addresses_shop}
+    ids |= set(s.scalars(select(PostProduct.post_id).where(
+        PostProduct.post_id.in_([p.id for p in posts]))))
+    matcher = Matcher.for_shop(s, shop)
+    ids |= {p.id for p in posts if p.id not in ids and matcher.match(p.text or "")}
+    return ids
 
 
 def thread_key(post: Post) -> str:

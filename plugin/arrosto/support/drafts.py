@@ -96,7 +96,18 @@ def order_state(order: Order) -> str:
 
 def situation(case: Case, order: Order | None, product: Product | None, texts: list[str]) -> str:
     if case.intent == "complaint":
-        return "complaint_unlinked" if order is None else f"complaint_{order_state(order)}"
+        if order is None:
+            return "complaint_unlinked"
+        state = order_state(order)
+        if state in ("delivered", "in_transit"):
+            from .link import find_topics
+
+            topics = find_topics(" ".join(texts))
+            if "refund" in topics:
+                return "complaint_refund"
+            if "partial" in topics:
+                return "complaint_partial"
+        return f"complaint_{state}"
     words = " ".join(texts).casefold()
     if order is not None or any(w in words for w in ORDER_WORDS):
         return "question_order"
@@ -157,7 +168,23 @@ def public_context(shop: Shop, product: Product | None, lang: str, *, dm: bool,
     tips = settings.get("tips") or {}
     return {"shop_name": shop.name, "product": facts, "dm": dm, "verify_url": verify_url,
             "contact": settings.get("support_email"), "notify_word": NOTIFY_WORDS[lang],
-            "tip": tips.get(str(product.id)) if product is not None else None}
+            "tip": tips.get(str(product.id)) if product is not None else None, "answer": None}
+
+
+def faq_answer(shop: Shop, texts: list[str], lang: str) -> str | None:
+    """The shop's own answer to a common question (``Shop.settings["faq"]``: a list of
+    ``{"keywords": [...], "it": "...", "en": "..."}``), the entry with most keywords in the
+    question; None when none fits (the owner then writes the answer)."""
+    from .link import fold
+
+    words = f" {fold(' '.join(texts))} "
+    best, hits = None, 0
+    for entry in (shop.settings or {}).get("faq") or []:
+        found = sum(1 for k in entry.get("keywords") or () if f" {fold(k)} " in words
+                    or (len(k) > 4 and fold(k) in words))
+        if found > hits and (entry.get(lang) or entry.get("en")):
+            best, hits = entry.get(lang) or entry.get("en"), found
+    return best
 
 
 def private_context(public: dict[str, Any], order: Order | None, customer: Customer | None,
@@ -187,16 +214,20 @@ def compose(shop: Shop, case: Case, *, order: Order | None, customer: Customer |
     """The public and private texts for a case (no database access: everything is passed)."""
     lang = reply_language(case, shop)
     what = situation(case, order, product, texts)
-    private_key = template_key(lang, what if order is not None or what.startswith("complaint")
-                               else "complaint_unlinked", "private")
+    # the private message: the situation's own (it uses the order); an order question
+    # without an order asks for its number; a question about a product or the shop has none
+    private_key = template_key(lang, what, "private")
     if private_key not in DEFAULTS:
-        private_key = template_key(lang, "complaint_unlinked", "private")
-    dm = can_dm
+        private_key = template_key(lang, "complaint_unlinked", "private") \
+            if what == "question_order" else None
+    dm = can_dm and private_key is not None
     # the "is this your order?" link goes in the private message where there is one: a link
     # posted in public can be opened by anyone (they still need an order number and its
     # e-mail or postcode, but could attach their own order to someone else's case)
     link = verify_url if what == "complaint_unlinked" else None
     public = public_context(shop, product, lang, dm=dm, verify_url=None if dm else link)
+    if what == "question_general":
+        public["answer"] = faq_answer(shop, texts, lang)
     secret = private_data(customer=customer, order=order)
     allowed = [u for u in (verify_url, product.url if product else None) if u]
     problems: list[str] = []
@@ -224,8 +255,11 @@ def compose(shop: Shop, case: Case, *, order: Order | None, customer: Customer |
         if length(text) > max_length:
             problems.append(f"the reply is {length(text)} characters; the network allows "
                             f"{max_length}: shorten it before sending")
+    if what == "question_general" and not public["answer"]:
+        problems.append("no answer in the shop's FAQ fits this question: write the answer "
+                        "before sending")
     private = None
-    if can_dm:
+    if dm:
         template, owned = template_for(shop, private_key)
         context = private_context(dict(public, verify_url=link), order, customer, lang,
                                   now or utcnow())

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 # situation → what the case is about (see drafts.situation)
 SITUATIONS = ("complaint_unlinked", "complaint_not_shipped", "complaint_in_transit",
-              "complaint_delivered", "complaint_cancelled", "question_order",
-              "question_product", "question_general")
+              "complaint_delivered", "complaint_partial", "complaint_refund",
+              "complaint_cancelled", "question_order", "question_product", "question_general")
 LANGUAGES = ("it", "en")
 CHANNELS = ("public", "private")
 
 # Variables: shop_name, product (title, url, available, price) or None, tip, verify_url, dm (a
-# private message follows), contact (the shop's support e-mail) or None, notify_word.
+# private message follows), contact (the shop's support e-mail) or None, notify_word, answer
+# (the shop's FAQ answer that fits the question, or None: then the owner writes it).
 # Private adds: first_name, order_name, items, status, tracking (company, number, url) or None,
 # days (since the order), cancel_reason, refunded.
 DEFAULTS: dict[str, str] = {
@@ -58,9 +59,27 @@ DEFAULTS: dict[str, str] = {
         "{{ tracking.url or tracking.number }}{% endif %}. Se entro due giorni lavorativi non "
         "arriva, scrivici e lo rispediamo noi.",
     "it/complaint_delivered.public":
-        "Ci dispiace che {% if product %}{{ product.title }}{% else %}l'ordine{% endif %} non "
-        "sia arrivato come doveva. Rimediamo: sostituzione o rimborso, come preferisci. "
-        "{% if dm %}Ti scriviamo in privato.{% else %}Scrivici in privato.{% endif %}",
+        "Ci dispiace per il problema{% if product %} con {{ product.title }}{% endif %}: non è "
+        "quello che vogliamo farti trovare. Rimediamo con una sostituzione o un rimborso, come "
+        "preferisci. {% if dm %}Ti scriviamo in privato.{% else %}Scrivici in privato.{% endif %}",
+    "it/complaint_partial.public":
+        "Ci dispiace che nel pacco mancasse qualcosa. Spediamo subito quello che manca, senza "
+        "costi. {% if dm %}Ti scriviamo in privato per i dettagli.{% else %}Scrivici in privato "
+        "per i dettagli.{% endif %}",
+    "it/complaint_partial.private":
+        "Ciao{% if first_name %} {{ first_name }}{% endif %}, per il tuo ordine {{ order_name }} "
+        "({{ items }}) ci dici cosa mancava? Lo rispediamo oggi stesso senza costi; se preferisci, "
+        "ti rimborsiamo quella parte.",
+    "it/complaint_refund.public":
+        "Ci dispiace per il dubbio sul rimborso: è giusto saperlo con certezza. "
+        "{% if dm %}Ti scriviamo in privato con lo stato del rimborso.{% else %}Scrivici in "
+        "privato e ti diciamo a che punto è.{% endif %}",
+    "it/complaint_refund.private":
+        "Ciao{% if first_name %} {{ first_name }}{% endif %}, per l'ordine {{ order_name }} "
+        "{% if refunded %}il rimborso è già stato emesso da parte nostra: di solito la banca lo "
+        "mostra entro 5-10 giorni lavorativi. Se non lo vedi entro allora, scrivici e lo "
+        "verifichiamo con il circuito di pagamento.{% else %}il rimborso non risulta ancora "
+        "emesso: lo controlliamo subito e ti confermiamo qui oggi stesso.{% endif %}",
     "it/complaint_delivered.private":
         "Ciao{% if first_name %} {{ first_name }}{% endif %}, per il tuo ordine {{ order_name }} "
         "({{ items }}) possiamo spedirti subito un sostituto o rimborsarti: dicci cosa preferisci. "
@@ -89,8 +108,9 @@ DEFAULTS: dict[str, str] = {
         "{% if tip %}{{ tip }} {% endif %}"
         "Rispondi «{{ notify_word }}» e ti avvisiamo alla prossima offerta o quando torna.",
     "it/question_general.public":
-        "Grazie per averci scritto! {% if contact %}Scrivici a {{ contact }} o in privato"
-        "{% else %}Scrivici in privato{% endif %} e ti rispondiamo oggi stesso.",
+        "Grazie della domanda! {% if answer %}{{ answer }}{% else %}{% if contact %}Scrivici a "
+        "{{ contact }} o in privato{% else %}Scrivici in privato{% endif %} e ti rispondiamo "
+        "oggi stesso.{% endif %}",
     # --- English ----------------------------------------------------------------------------------
     "en/complaint_unlinked.public":
         "Sorry about this{% if product %} with your {{ product.title }}{% endif %}, we want to "
@@ -124,9 +144,28 @@ DEFAULTS: dict[str, str] = {
         "{{ tracking.url or tracking.number }}{% endif %}. If it hasn't arrived within two "
         "working days, tell us and we'll send it again.",
     "en/complaint_delivered.public":
-        "Sorry {% if product %}your {{ product.title }}{% else %}your order{% endif %} didn't "
-        "arrive as it should. We'll make it right: a replacement or a refund, as you prefer. "
-        "{% if dm %}We're writing to you privately.{% else %}Send us a private message.{% endif %}",
+        "Sorry about the problem{% if product %} with your {{ product.title }}{% endif %}: "
+        "that's not what we want you to find. We'll make it right with a replacement or a "
+        "refund, as you prefer. {% if dm %}We're writing to you privately.{% else %}Send us a "
+        "private message.{% endif %}",
+    "en/complaint_partial.public":
+        "Sorry something was missing from your parcel. We'll send what's missing right away, "
+        "at no cost. {% if dm %}We're writing to you privately for the details.{% else %}Send "
+        "us a private message with the details.{% endif %}",
+    "en/complaint_partial.private":
+        "Hi{% if first_name %} {{ first_name }}{% endif %}, for your order {{ order_name }} "
+        "({{ items }}), could you tell us what was missing? We'll ship it today at no cost; or, "
+        "if you prefer, refund that part.",
+    "en/complaint_refund.public":
+        "Sorry for the uncertainty about your refund: you should know for sure. "
+        "{% if dm %}We're writing to you privately with its status.{% else %}Send us a private "
+        "message and we'll tell you where it is.{% endif %}",
+    "en/complaint_refund.private":
+        "Hi{% if first_name %} {{ first_name }}{% endif %}, for order {{ order_name }} "
+        "{% if refunded %}we have already issued the refund: banks usually show it within 5-10 "
+        "working days. If you don't see it by then, tell us and we'll trace it with the payment "
+        "network.{% else %}the refund hasn't been issued yet: we're checking now and will "
+        "confirm here today.{% endif %}",
     "en/complaint_delivered.private":
         "Hi{% if first_name %} {{ first_name }}{% endif %}, for your order {{ order_name }} "
         "({{ items }}) we can send a replacement right away or refund you: tell us which you "
@@ -156,8 +195,9 @@ DEFAULTS: dict[str, str] = {
         "{% if tip %}{{ tip }} {% endif %}"
         "Reply \"{{ notify_word }}\" and we'll tell you about its next sale or restock.",
     "en/question_general.public":
-        "Thanks for writing! {% if contact %}Write to {{ contact }} or send us a private "
-        "message{% else %}Send us a private message{% endif %} and we'll answer today.",
+        "Thanks for asking! {% if answer %}{{ answer }}{% else %}{% if contact %}Write to "
+        "{{ contact }} or send us a private message{% else %}Send us a private message"
+        "{% endif %} and we'll answer today.{% endif %}",
 }
 
 NOTIFY_WORDS = {"it": "avvisami", "en": "notify me"}
