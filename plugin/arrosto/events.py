@@ -44,6 +44,11 @@ class DiscountChanged:
     applies_to_all: bool = False
     active: bool = True
     amount: Decimal | None = None
+    excluded_product_external_ids: list[str] = field(default_factory=list)
+    excluded_collection_external_ids: list[str] = field(default_factory=list)
+    # False when the source only names the discount (Shopify's discounts/* webhooks carry its id,
+    # title and status): the details are read from the platform before anything is decided
+    details: bool = True
 
 
 @dataclass

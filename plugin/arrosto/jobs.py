@@ -41,9 +41,12 @@ JOB_MODULES = (
     "arrosto.shops.install",
     "arrosto.shops.deliveries",
     "arrosto.shops.reconcile",
+    "arrosto.promotions.triggers",
     "arrosto.listening.pipeline",
     "arrosto.support.send",
     "arrosto.support.sla",
+    "arrosto.promotions.outreach",
+    "arrosto.digest.schedule",
 )
 
 
@@ -126,10 +129,19 @@ SCHEDULE: list[Periodic] = [
              lambda s: dt.timedelta(minutes=5)),
     Periodic("shops.reconcile", "arrosto.shops.reconcile:reconcile_all_job",
              lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
+    Periodic("promotions.discounts", "arrosto.promotions.triggers:refresh_all_discounts_job",
+             lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
     Periodic("listening", "arrosto.listening.pipeline:listen_all_job",
              lambda s: dt.timedelta(minutes=s.listen_interval_minutes)),
     Periodic("support.sla", "arrosto.support.sla:flag_overdue_job",
              lambda s: dt.timedelta(minutes=15)),
+    Periodic("outbox.requeue", "arrosto.support.send:requeue_stuck_job",
+             lambda s: dt.timedelta(minutes=5)),
+    Periodic("promotions.outbox", "arrosto.promotions.outreach:send_outreach_job",
+             lambda s: dt.timedelta(minutes=1)),
+    # each shop's digest goes out once per local date (digest/schedule.py)
+    Periodic("digest", "arrosto.digest.schedule:send_due_digests_job",
+             lambda s: dt.timedelta(hours=1)),
 ]
 
 

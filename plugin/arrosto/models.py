@@ -200,6 +200,8 @@ class Product(ShopOwned, Base):
     price: Mapped[Decimal | None]  # lowest variant price
     compare_at_price: Mapped[Decimal | None]
     inventory_quantity: Mapped[int | None] = mapped_column(Integer)
+    # the platform's stock status, or any variant's quantity above 0; None: unknown
+    in_stock: Mapped[bool | None] = mapped_column(Boolean)
     platform_updated_at: Mapped[dt.datetime | None]
     deleted_at: Mapped[dt.datetime | None]
     synced_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -366,6 +368,8 @@ class Post(ShopOwned, Base):
         Index("ix_posts_shop_created", "shop_id", "created_at"),
         Index("ix_posts_shop_author", "shop_id", "network", "author_id"),
         Index("ix_posts_shop_intent_created", "shop_id", "intent", "created_at"),
+        # an author's recent posts (promotions/audience.py: the post-rate rule for bots)
+        Index("ix_posts_author_time", "shop_id", "network", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -489,6 +493,8 @@ class Message(ShopOwned, Base):
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
         Index("ix_messages_shop_state", "shop_id", "state"),
+        # the frequency cap: what was sent to one person lately (promotions/audience.py)
+        Index("ix_messages_recipient_sent", "shop_id", "network", "recipient_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -607,6 +613,22 @@ class OptOut(ShopOwned, Base):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[dt.datetime | None]
+
+
+class Follow(ShopOwned, Base):
+    """A person the shop's account followed, on the owner's click (never in bulk)."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("shop_id", "network", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(255))
+    social_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="SET NULL"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    followed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Conversion(ShopOwned, Base):

@@ -222,22 +222,44 @@ def order_node(i: int, *, lines: int = 2, updated_at: str = OLD) -> dict[str, An
 
 
 def code_discount_node(n: int, *, percentage: float | None = 0.1,
-                       products: list[int] | None = None) -> dict[str, Any]:
+                       products: list[int] | None = None, variants: list[int] | None = None,
+                       collections: list[int] | None = None, automatic: bool = False,
+                       title: str | None = None, status: str = "ACTIVE",
+                       starts_at: str = "2025-06-01T00:00:00Z",
+                       ends_at: str | None = "2025-06-30T23:59:59Z") -> dict[str, Any]:
+    """A basic discount (DiscountCodeBasic, or DiscountAutomaticBasic with ``automatic``) on
+    products (``variants`` are variant numbers of ``variant_node``: product * 100 + n),
+    collections, or everything."""
     items: dict[str, Any]
-    if products:
+    if collections:
+        items = {"__typename": "DiscountCollections",
+                 "collections": paged([{"id": f"gid://shopify/Collection/{c}"}
+                                       for c in collections])}
+    elif products or variants:
         items = {"__typename": "DiscountProducts",
                  "products": paged([{"id": f"gid://shopify/Product/{1000 + p}"}
-                                    for p in products])}
+                                    for p in products or []]),
+                 "productVariants": paged([
+                     {"id": f"gid://shopify/ProductVariant/{v}",
+                      "product": {"id": f"gid://shopify/Product/{1000 + v // 100}"}}
+                     for v in variants or []])}
     else:
         items = {"__typename": "AllDiscountItems", "allItems": True}
     value = ({"__typename": "DiscountPercentage", "percentage": percentage}
              if percentage is not None else
              {"__typename": "DiscountAmount", "amount": money("5.00"), "appliesOnEachItem": False})
-    return {"id": f"gid://shopify/DiscountCodeNode/{n}", "discount": {
-        "__typename": "DiscountCodeBasic", "title": f"Estate {n}", "status": "ACTIVE",
-        "startsAt": "2025-06-01T00:00:00Z", "endsAt": "2025-06-30T23:59:59Z",
-        "codes": paged([{"code": f"ESTATE{n}"}]),
-        "customerGets": {"value": value, "items": items}}}
+    discount = {"__typename": "DiscountAutomaticBasic" if automatic else "DiscountCodeBasic",
+                "title": title or f"Estate {n}", "status": status, "startsAt": starts_at,
+                "endsAt": ends_at, "customerGets": {"value": value, "items": items}}
+    if not automatic:
+        discount["codes"] = paged([{"code": f"ESTATE{n}"}])
+    kind = "DiscountAutomaticNode" if automatic else "DiscountCodeNode"
+    return {"id": f"gid://shopify/{kind}/{n}", "discount": discount}
+
+
+def collection_node(n: int, products: list[int]) -> dict[str, Any]:
+    return {"id": f"gid://shopify/Collection/{n}", "title": f"Collezione {n}",
+            "products": paged([{"id": f"gid://shopify/Product/{1000 + p}"} for p in products])}
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -272,6 +294,7 @@ class FakeShopify:
     customers: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    collections: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     shop: dict[str, Any] = field(default_factory=lambda: {
         "name": "Caffè Rossi", "currencyCode": "EUR", "ianaTimezone": "Europe/Rome",
@@ -432,6 +455,9 @@ class _Root:
 
     def discountNode(self, _info, id):
         return _by_id(self.fake.discounts, id)
+
+    def collection(self, _info, id):
+        return _by_id(self.fake.collections, id)
 
     def webhookSubscriptions(self, _info, first=None, after=None, **_):
         return connection(self.fake.subscriptions, first, after)

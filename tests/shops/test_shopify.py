@@ -143,10 +143,14 @@ PAGE_VARIABLES = {
     "ArrostoOrderLineItems": {"id": "gid://shopify/Order/1", "first": q.LINE_ITEMS_PAGE},
     "ArrostoShop": {},
     "ArrostoDiscounts": {"first": q.DISCOUNTS_PAGE, "products": q.DISCOUNT_PRODUCTS_FIRST,
+                         "variants": q.DISCOUNT_VARIANTS_FIRST,
                          "collections": q.DISCOUNT_COLLECTIONS_FIRST},
     "ArrostoDiscount": {"id": "gid://shopify/DiscountCodeNode/1",
-                        "products": q.DISCOUNT_PRODUCTS_FIRST,
-                        "collections": q.DISCOUNT_COLLECTIONS_FIRST},
+                        "products": q.DISCOUNT_ONE_PRODUCTS_FIRST,
+                        "variants": q.DISCOUNT_ONE_VARIANTS_FIRST,
+                        "collections": q.DISCOUNT_ONE_COLLECTIONS_FIRST},
+    "ArrostoCollectionProducts": {"id": "gid://shopify/Collection/1",
+                                  "first": q.COLLECTION_PRODUCTS_PAGE},
     "ArrostoWebhookSubscriptions": {"first": q.WEBHOOKS_PAGE},
     "ArrostoWebhookSubscriptionCreate": {
         "topic": "PRODUCTS_CREATE",
@@ -481,7 +485,8 @@ def test_a_discount_webhook_is_completed_by_fetch_discount(platform, fake):
     payload = fixture("webhooks/discounts_create.json")
     [event] = ShopifyShop.parse_webhook("discounts/create", payload)
     assert event == events.DiscountChanged(
-        external_id="gid://shopify/DiscountCodeNode/1057371209", title="ESTATE10", active=True)
+        external_id="gid://shopify/DiscountCodeNode/1057371209", title="ESTATE10", active=True,
+        details=False)
     fake.discounts = [{**code_discount_node(10), "id": event.external_id}]
     details = platform.fetch_discount(event.external_id)
     assert (details.code, details.value) == ("ESTATE10", "10%")
@@ -497,7 +502,7 @@ def test_register_webhooks_sends_the_exact_mutation_and_is_idempotent(platform, 
     created = platform.register_webhooks(url)
     assert created == [t for t in sm.WEBHOOK_TOPICS if t != "APP_UNINSTALLED"]
     mutations = fake.calls("ArrostoWebhookSubscriptionCreate")
-    assert [m.body["query"] for m in mutations] == [q.WEBHOOK_SUBSCRIPTION_CREATE] * 9
+    assert [m.body["query"] for m in mutations] == [q.WEBHOOK_SUBSCRIPTION_CREATE] * 10
     assert mutations[0].variables == {
         "topic": "PRODUCTS_CREATE",
         "webhookSubscription": {"callbackUrl": url, "format": "JSON"}}

@@ -102,10 +102,13 @@ def test_approval_is_the_default(db):
 def test_auto_send_only_to_who_addressed_the_shop_and_when_the_owner_asked(db):
     shop_id, case_id = a_case(db, rules={"complaint": True})
     approved, ids = drafts(db, shop_id, case_id)
-    assert sorted(approved) == sorted(ids.values())
+    # the public reply to her mention goes automatically; a private message only to someone
+    # who wrote to the shop privately first, so this one waits for the owner
+    assert approved == [ids["public"]]
     with db.transaction(shop_id) as s:
-        assert all(m.automated and m.audience_basis == "engaged"
-                   for m in s.scalars(select(Message)))
+        public, dm = s.get(Message, ids["public"]), s.get(Message, ids["dm"])
+        assert public.automated and public.audience_basis == "engaged"
+        assert (dm.state, dm.automated) == ("draft", False) and "first" in dm.last_error
     # found by search, rule on: never automatic
     shop_id, case_id = a_case(db, addresses_shop=False, rules={"complaint": True})
     approved, ids = drafts(db, shop_id, case_id)
@@ -186,6 +189,8 @@ def test_a_rate_limit_is_retried_and_a_refusal_is_shown(db, settings):
     assert send_message(db, settings, ids["public"], network=busy) == "approved"
     assert state_of(db, shop_id, ids["public"])[2] == 1
     assert send_message(db, settings, ids["public"], network=Recorder()) == "sent"
+    with db.transaction(shop_id) as s:  # the owner approves the private message
+        approve(s, s.get(Message, ids["dm"]))
     refused = Recorder(fail=FatalPlatformError("403: recipient does not accept DMs"))
     assert send_message(db, settings, ids["dm"], network=refused) == "failed"
     assert "does not accept" in state_of(db, shop_id, ids["dm"])[1]
@@ -256,3 +261,20 @@ def test_unanswered_complaints_are_flagged_after_the_promise(db, settings):
     send_message(db, settings, ids["public"], network=Recorder(), now=NOW)
     with db.transaction(shop_id) as s:
         assert overdue_cases(s) == []
+
+
+def test_an_approved_message_left_behind_is_queued_again(app, db, monkeypatch):
+    """Approved while the queue was down: the periodic sweep queues it, once it is old enough."""
+    from arrosto.support import send as send_module
+
+    shop_id, case_id = a_case(db)
+    _, ids = drafts(db, shop_id, case_id)
+    with db.transaction(shop_id) as s:
+        approve(s, s.get(Message, ids["public"]), now=dt.datetime.now(dt.UTC)
+                - dt.timedelta(hours=1))
+        approve(s, s.get(Message, ids["dm"]))  # just now: its job may still be on its way
+    queued: list[list[int]] = []
+    monkeypatch.setattr(send_module, "queue_sends", queued.append)
+    with app.app_context():
+        send_module.requeue_stuck_job()
+    assert queued == [[ids["public"]]]

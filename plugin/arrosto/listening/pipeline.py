@@ -191,8 +191,9 @@ def terms_for_listening(s, shop: Shop) -> tuple[list[str], list[str]]:
 def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
                       settings: Any = None) -> None:
     """Match new posts to products, classify them, route complaints and questions to cases,
-    link those to orders and draft their replies; approved automatic replies are queued once
-    all of it is committed."""
+    link those to orders and draft their replies, record consent and opt-outs; approved
+    automatic replies (and opt-out confirmations) are queued once all of it is committed."""
+    from ..promotions.consent import handle_consent
     from ..support.cases import attend, route_posts
     from ..support.send import queue_sends
     from .match import match_posts
@@ -205,6 +206,7 @@ def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
         classify_stored_posts(s, post_ids)
         cases = route_posts(s, shop, post_ids)
         approved = attend(s, shop, cases, settings)
+        approved += handle_consent(s, shop, post_ids)  # "notify me", "stop"
     queue_sends(approved)
 
 

@@ -41,6 +41,9 @@ class ProductData:
     # False when the source lists only the variants' ids (a WooCommerce webhook for a variable
     # product): known variants keep their stored details until the next sync fills them in
     variants_complete: bool = True
+    # the platform's own stock status where it has one (WooCommerce ``stock_status``, also for
+    # products without stock quantities); None: judged from the variants' quantities
+    in_stock: bool | None = None
 
 
 @dataclass
@@ -178,6 +181,22 @@ class ShopPlatform(ABC):
 
     def repair_webhooks(self, delivery_url: str) -> list[str]:
         """Re-create or re-enable subscriptions the platform dropped; returns what was fixed."""
+        return []
+
+    # discounts (promotions' triggers) ---------------------------------------------------------
+    def read_discounts(self, updated_since: dt.datetime | None = None) -> list[Any]:
+        """Every discount (``events.DiscountChanged``) changed since ``updated_since``."""
+        return []
+
+    def fetch_discount(self, external_id: str) -> Any:
+        """One discount's details as an ``events.DiscountChanged``, None if it no longer
+        exists."""
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{self.name} has no discounts to read")
+
+    def collection_products(self, collection_external_id: str) -> list[str]:
+        """The external ids of the products in a collection (WooCommerce: a category)."""
         return []
 
     @abstractmethod

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .. import events, privacy
 from ..listening.keywords import refresh_keywords
 from ..models import Product, Shop, utcnow
+from ..promotions import triggers
 from .sync import upsert_customers, upsert_orders, upsert_products
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ def order_changed(s: Session, shop: Shop, event: events.OrderChanged, key: str) 
 @on(events.CustomerChanged)
 def customer_changed(s: Session, shop: Shop, event: events.CustomerChanged, key: str) -> None:
     upsert_customers(s, [event.customer])
+
+
+@on(events.DiscountChanged)
+def discount_changed(s: Session, shop: Shop, event: events.DiscountChanged, key: str) -> None:
+    triggers.discount_changed(s, shop, event)
 
 
 @on(events.CustomerDataRequest)

@@ -107,7 +107,8 @@ TOKEN_RETRY = Retry(total=2, connect=2, read=1, status=2, backoff_factor=0.5,
 WEBHOOK_TOPICS: tuple[str, ...] = (
     "PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE",
     "ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED",
-    "CUSTOMERS_UPDATE", "DISCOUNTS_CREATE", "DISCOUNTS_UPDATE", "APP_UNINSTALLED",
+    "CUSTOMERS_UPDATE", "DISCOUNTS_CREATE", "DISCOUNTS_UPDATE", "DISCOUNTS_DELETE",
+    "APP_UNINSTALLED",
 )
 
 _SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com")
@@ -433,8 +434,25 @@ class ShopifyShop(ShopPlatform):
     def fetch_discount(self, external_id: str) -> events.DiscountChanged | None:
         """One discount's details (a discounts/* webhook only carries its id and title)."""
         node = self.graphql(q.DISCOUNT, {"id": _discount_gid(external_id),
-                                         **_DISCOUNT_SIZES})["discountNode"]
+                                         **_ONE_DISCOUNT_SIZES})["discountNode"]
         return discount_from_node(node) if node else None
+
+    def collection_products(self, collection_external_id: str) -> list[str]:
+        """The ids of every product in a collection a discount applies to."""
+        gid = (collection_external_id if collection_external_id.startswith("gid://")
+               else f"gid://shopify/Collection/{rest_id(collection_external_id)}")
+        first = self.graphql(q.COLLECTION_PRODUCTS, {"id": gid,
+                                                     "first": q.COLLECTION_PRODUCTS_PAGE})
+        collection = first["collection"]
+        if collection is None:  # deleted meanwhile
+            return []
+        products = collection["products"]
+        nodes = list(products["nodes"])
+        if products["pageInfo"]["hasNextPage"]:
+            nodes += self._rest_of(q.COLLECTION_PRODUCTS, "collection", "products", gid,
+                                   products["pageInfo"]["endCursor"],
+                                   q.COLLECTION_PRODUCTS_PAGE)
+        return [gid_number(n["id"]) for n in nodes]
 
     # webhooks ----------------------------------------------------------------------------------
     def webhook_subscriptions(self) -> list[tuple[str, str | None]]:
@@ -582,8 +600,11 @@ def _fulfillment_from_node(node: dict[str, Any]) -> FulfillmentData:
         created_at=parse_time(node.get("createdAt")))
 
 
-_DISCOUNT_SIZES = {"products": q.DISCOUNT_PRODUCTS_FIRST,
+_DISCOUNT_SIZES = {"products": q.DISCOUNT_PRODUCTS_FIRST, "variants": q.DISCOUNT_VARIANTS_FIRST,
                    "collections": q.DISCOUNT_COLLECTIONS_FIRST}
+_ONE_DISCOUNT_SIZES = {"products": q.DISCOUNT_ONE_PRODUCTS_FIRST,
+                       "variants": q.DISCOUNT_ONE_VARIANTS_FIRST,
+                       "collections": q.DISCOUNT_ONE_COLLECTIONS_FIRST}
 
 
 def discount_from_node(node: dict[str, Any]) -> events.DiscountChanged:
@@ -593,12 +614,14 @@ def discount_from_node(node: dict[str, Any]) -> events.DiscountChanged:
     gets = discount.get("customerGets") or {}
     value, amount = _discount_value(gets.get("value") or {}, discount.get("__typename", ""))
     items = gets.get("items") or {}
+    products = [gid_number(p["id"]) for p in (items.get("products") or {}).get("nodes") or []]
+    products += [gid_number(v["product"]["id"])  # a discount on some variants: their products
+                 for v in (items.get("productVariants") or {}).get("nodes") or []]
     return events.DiscountChanged(
         external_id=node["id"], title=discount.get("title") or "",
         code=codes[0]["code"] if codes else None, value=value, amount=amount,
         starts_at=parse_time(discount.get("startsAt")), ends_at=parse_time(discount.get("endsAt")),
-        product_external_ids=[gid_number(p["id"]) for p in
-                              (items.get("products") or {}).get("nodes") or []],
+        product_external_ids=list(dict.fromkeys(products)),
         collection_external_ids=[gid_number(c["id"]) for c in
                                  (items.get("collections") or {}).get("nodes") or []],
         applies_to_all=bool(items.get("allItems")),
@@ -684,11 +707,14 @@ def order_from_rest(o: dict[str, Any]) -> OrderData:
 
 
 def _discount_from_webhook(p: dict[str, Any]) -> list[Any]:
+    """discounts/create, /update and /delete name the discount only (id, title, status, times):
+    ``details=False`` has its details read with :meth:`ShopifyShop.fetch_discount`."""
     gid = p.get("admin_graphql_api_id")
     if not isinstance(gid, str) or not gid.startswith("gid://"):
         raise WebhookParseError("discount webhook without an admin_graphql_api_id")
     return [events.DiscountChanged(external_id=gid, title=str(p.get("title") or ""),
-                                   active=str(p.get("status") or "").upper() == "ACTIVE")]
+                                   active=str(p.get("status") or "").upper() == "ACTIVE",
+                                   details=False)]
 
 
 def _data_request(p: dict[str, Any]) -> list[Any]:
@@ -717,6 +743,7 @@ _WEBHOOK_PARSERS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
     "customers/update": lambda p: [events.CustomerChanged(customer_from_rest(p))],
     "discounts/create": _discount_from_webhook,
     "discounts/update": _discount_from_webhook,
+    "discounts/delete": _discount_from_webhook,
     "customers/data_request": _data_request,
     "customers/redact": _customer_redact,
     "shop/redact": lambda p: [events.ShopRedact()],

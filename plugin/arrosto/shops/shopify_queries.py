@@ -21,9 +21,15 @@ LINE_ITEMS_FIRST = 10  # line items read with each order; the rest by ORDER_LINE
 LINE_ITEMS_PAGE = 100
 FULFILLMENTS_FIRST = 5
 TRACKING_FIRST = 1
-DISCOUNTS_PAGE = 25
-DISCOUNT_PRODUCTS_FIRST = 20
+DISCOUNTS_PAGE = 20
+DISCOUNT_PRODUCTS_FIRST = 20  # per discount of a page of DISCOUNTS
+DISCOUNT_VARIANTS_FIRST = 5
 DISCOUNT_COLLECTIONS_FIRST = 10
+# one discount read after its webhook (DISCOUNT): room for the lists a promotion is made of
+DISCOUNT_ONE_PRODUCTS_FIRST = 100
+DISCOUNT_ONE_VARIANTS_FIRST = 50
+DISCOUNT_ONE_COLLECTIONS_FIRST = 25
+COLLECTION_PRODUCTS_PAGE = 250
 WEBHOOKS_PAGE = 100
 
 VARIANT_FIELDS = """
@@ -133,7 +139,10 @@ fragment ArrostoCustomerGets on DiscountCustomerGets {
   items {
     __typename
     ... on AllDiscountItems { allItems }
-    ... on DiscountProducts { products(first: $products) { nodes { id } } }
+    ... on DiscountProducts {
+      products(first: $products) { nodes { id } }
+      productVariants(first: $variants) { nodes { product { id } } }
+    }
     ... on DiscountCollections { collections(first: $collections) { nodes { id } } }
   }
 }
@@ -176,7 +185,7 @@ fragment ArrostoDiscountNode on DiscountNode {
 
 DISCOUNTS = """
 query ArrostoDiscounts($first: Int!, $after: String, $query: String, $products: Int!,
-                       $collections: Int!) {
+                       $variants: Int!, $collections: Int!) {
   discountNodes(first: $first, after: $after, query: $query, sortKey: ID) {
     nodes { ...ArrostoDiscountNode }
     pageInfo { hasNextPage endCursor }
@@ -185,10 +194,22 @@ query ArrostoDiscounts($first: Int!, $after: String, $query: String, $products: 
 """ + DISCOUNT_FIELDS
 
 DISCOUNT = """
-query ArrostoDiscount($id: ID!, $products: Int!, $collections: Int!) {
+query ArrostoDiscount($id: ID!, $products: Int!, $variants: Int!, $collections: Int!) {
   discountNode(id: $id) { ...ArrostoDiscountNode }
 }
 """ + DISCOUNT_FIELDS
+
+# the products of a collection a discount applies to
+COLLECTION_PRODUCTS = """
+query ArrostoCollectionProducts($id: ID!, $first: Int!, $after: String) {
+  collection(id: $id) {
+    products(first: $first, after: $after) {
+      nodes { id }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
 
 WEBHOOK_SUBSCRIPTIONS = """
 query ArrostoWebhookSubscriptions($first: Int!, $after: String) {
@@ -222,6 +243,7 @@ DOCUMENTS: dict[str, str] = {
     "ArrostoShop": SHOP,
     "ArrostoDiscounts": DISCOUNTS,
     "ArrostoDiscount": DISCOUNT,
+    "ArrostoCollectionProducts": COLLECTION_PRODUCTS,
     "ArrostoWebhookSubscriptions": WEBHOOK_SUBSCRIPTIONS,
     "ArrostoWebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
 }

@@ -27,6 +27,8 @@ from ..models import (
     SyncBookmark,
     utcnow,
 )
+from ..promotions.attribution import attribute_orders
+from ..promotions.triggers import offer_of, offers_changed
 from . import platform_for
 from .base import CustomerData, OrderData, ProductData, ShopPlatform
 
@@ -97,8 +99,11 @@ def _existing(s: Session, model, ids: Iterable[str], *options):
 
 
 def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
+    """Store products; a stored product's price and stock before the change are kept, so that
+    a sale or a restock becomes a promotion (:func:`arrosto.promotions.triggers.offers_changed`)."""
     existing = _existing(s, Product, (r.external_id for r in records),
                          selectinload(Product.variants))
+    before = {external_id: offer_of(p) for external_id, p in existing.items()}
     out = []
     for r in records:
         product = existing.get(r.external_id) or Product(external_id=r.external_id)
@@ -127,8 +132,11 @@ def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
         product.compare_at_price = cheapest.compare_at_price if cheapest else None
         stock = [v.inventory_quantity for v in keep if v.inventory_quantity is not None]
         product.inventory_quantity = sum(stock) if stock else None
+        product.in_stock = r.in_stock if r.in_stock is not None else (
+            any(q > 0 for q in stock) if stock else None)
         out.append(product)
     s.flush()
+    offers_changed(s, [(p, before[p.external_id]) for p in out if p.external_id in before])
     return out
 
 
@@ -199,6 +207,7 @@ def upsert_orders(s: Session, records: list[OrderData]) -> list[Order]:
         order.fulfillments = fulfillments
         out.append(order)
     s.flush()
+    attribute_orders(s, out)
     return out
 
 

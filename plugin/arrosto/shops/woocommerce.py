@@ -472,6 +472,26 @@ class WooCommerceShop(ShopPlatform):
                 return out
             cursor = page.next_cursor
 
+    def read_discounts(self, updated_since: dt.datetime | None = None
+                       ) -> list[events.DiscountChanged]:
+        return self.fetch_coupons(updated_since)
+
+    def fetch_discount(self, external_id: str) -> events.DiscountChanged | None:
+        """One coupon (docs: #retrieve-a-coupon); None when it was deleted."""
+        try:
+            resp = self._call("GET", f"coupons/{int(external_id)}")
+        except PlatformError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._record("coupons", self._json(resp, "GET coupons", dict))
+
+    def collection_products(self, collection_external_id: str) -> list[str]:
+        """The products of a category (docs: #list-all-products, ``category``)."""
+        return [str(row["id"]) for row in self._all("products", {
+            "category": int(collection_external_id), "_fields": "id", "orderby": "id",
+            "order": "asc"})]
+
     def _record(self, resource: str, row: dict[str, Any]) -> Any:
         try:
             if resource == "products":
@@ -651,7 +671,14 @@ def product_data(p: dict[str, Any], variations: list[dict[str, Any]] | None) -> 
         description=_text(p.get("description")) or _text(p.get("short_description")),
         status=PRODUCT_STATUS.get(str(p.get("status")), "draft"),
         url=p.get("permalink") or None, updated_at=_gmt(p.get("date_modified_gmt")),
-        variants=variants, variants_complete=complete)
+        variants=variants, variants_complete=complete, in_stock=_in_stock(p))
+
+
+def _in_stock(p: dict[str, Any]) -> bool | None:
+    """``stock_status`` (docs: instock, outofstock, onbackorder), set with or without stock
+    management; a variable product's is its variations' best."""
+    status = p.get("stock_status")
+    return None if not status else status == "instock"
 
 
 def _variant(v: dict[str, Any], title: str | None = None) -> VariantData:
@@ -769,7 +796,10 @@ def discount_changed(c: dict[str, Any], currency: str | None) -> events.Discount
         external_id=str(c["id"]), title=html.unescape(code), code=code or None, value=value,
         starts_at=_gmt(c.get("date_created_gmt")), ends_at=ends_at,
         product_external_ids=products, collection_external_ids=categories,
-        applies_to_all=not products and not categories, active=active, amount=amount)
+        applies_to_all=not products and not categories, active=active, amount=amount,
+        excluded_product_external_ids=[str(i) for i in c.get("excluded_product_ids") or []],
+        excluded_collection_external_ids=[str(i) for i in
+                                          c.get("excluded_product_categories") or []])
 
 
 # --- small helpers -----------------------------------------------------------------------------

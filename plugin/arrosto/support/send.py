@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -56,9 +57,20 @@ def check_sendable(s: Session, message: Message) -> None:
     if message.automated and message.audience_basis not in ("engaged", "watcher"):
         raise NotAllowed("automated messages go only to people who addressed the shop first "
                          "or opted in; the owner sends this one by hand")
-    if message.recipient_id and s.scalar(select(OptOut.id).where(
-            OptOut.network == message.network, OptOut.person_id == message.recipient_id)):
+    if message.automated:
+        # the basis is checked against what the person did, not taken from the row
+        from ..promotions.consent import basis_problem
+
+        problem = basis_problem(s, message)
+        if problem:
+            raise NotAllowed(problem)
+    # the one message an opt-out allows: its confirmation, once (its idempotency key)
+    if message.recipient_id and message.kind != "opt_out_confirmation" and s.scalar(
+            select(OptOut.id).where(OptOut.network == message.network,
+                                    OptOut.person_id == message.recipient_id)):
         raise NotAllowed("this person opted out of messages from the shop")
+    if message.kind == "announcement" and re.search(r"(?<![\w/])@\w", message.text):
+        raise NotAllowed("an announcement mentions nobody: take the @ out")
     if message.channel == "public":
         case = s.get(Case, message.case_id) if message.case_id else None
         order = s.get(Order, case.order_id) if case and case.order_id else None
@@ -186,6 +198,28 @@ def send_message(db: Database, settings: Any, message_id: int, *, network: Any =
     _record(db, shop_id, message_id, "sent", external_id=sent.external_id, now=now)
     log.info("message %s sent on %s as %s", message_id, account.network, sent.external_id)
     return "sent"
+
+
+STUCK_AFTER = dt.timedelta(minutes=15)
+
+
+@jobs.job()
+def requeue_stuck_job() -> None:
+    """The outbox's safety net: a message approved while the queue was down (or whose job ran
+    out of retries), or claimed by a worker that died, is queued again. Sending is idempotent
+    (claim, then reconcile with the network), so queueing twice sends once."""
+    db = jobs.database()
+    limit = utcnow() - STUCK_AFTER
+    with db.transaction(all_shops=True) as s:
+        stuck = s.scalars(select(Message.id).where(or_(
+            (Message.state == "approved") & (Message.approved_at < limit) &
+            or_(Message.attempt_started_at.is_(None), Message.attempt_started_at < limit),
+            (Message.state == "sending") & (Message.attempt_started_at < utcnow() -
+                                                STALE_SENDING)))
+            .order_by(Message.id).limit(500)).all()
+    if stuck:
+        log.info("outbox: %d messages queued again", len(stuck))
+    queue_sends(list(stuck))
 
 
 def _post_data(post: Post) -> PostData:

@@ -1,4 +1,4 @@
-"""outreach: follows, and the frequency cap's index on messages
+"""outreach: follows; indexes for the frequency cap (messages) and the post-rate rule (posts)
 
 Revision ID: 0003
 Revises: 0002
@@ -37,8 +37,14 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_recipient_sent', ['shop_id', 'network', 'recipient_id', 'sent_at'], unique=False)
 
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.create_index('ix_posts_author_time', ['shop_id', 'network', 'author_id', 'created_at'], unique=False)
+
 
 def downgrade() -> None:
+
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_author_time')
 
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_recipient_sent')

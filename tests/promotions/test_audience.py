@@ -1,0 +1,143 @@
+"""The audience: three groups decided by what each person did, the exclusions (complainers,
+opt-outs, the frequency cap, the shop itself, brands and bots), stored once per person."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from arrosto.models import Outreach, Promotion, Watcher
+from arrosto.promotions.audience import brand_or_bot, build_audience, people_to_follow
+
+from .people import NETWORKS, NOW, a_post, a_promotion, a_shop, handle, product_id, the_people
+
+
+def build(db, shop_id, promotion_id, **kw):
+    with db.transaction(shop_id) as s:
+        return build_audience(s, s.get(Promotion, promotion_id), NOW, **kw)
+
+
+def ids(people) -> set[str]:
+    return {p.person_id for p in people}
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_three_groups_and_every_exclusion(db, network):
+    shop_id = a_shop(db)
+    who = the_people(db, shop_id, network)
+    audience = build(db, shop_id, a_promotion(db, shop_id))
+    assert ids(audience.watchers) == {who["wanda"]}
+    assert ids(audience.engaged) == {who["edo"]}
+    assert ids(audience.owner) == {who["olga"], who["moana"], who["rosa"]}
+    reasons = {reason.split(" (")[0]: ids(people) for reason, people in audience.excluded.items()}
+    assert reasons["complained"] == {who["carl"]}
+    assert reasons["opted out"] == {who["otto"]}
+    assert reasons["contacted lately"] == {who["rita"]}
+    assert reasons["looks like a bot"] == {who["spammy"]}
+    assert reasons["the shop's own account"] == {"id-" + {
+        "x": "brace_caffe", "bluesky": "brace.bsky.social",
+        "mastodon": "brace@mastodon.example"}[network]}
+    brands = set().union(*(ids(people) for reason, people in audience.excluded.items()
+                           if reason.startswith("looks like a brand")))
+    assert brands == {f"id-{handle(network, 'caffe_deals')}",
+                      f"id-{handle(network, 'torrefazione')}"}
+    everyone = ids(audience.watchers) | ids(audience.engaged) | ids(audience.owner)
+    assert who["old"] not in everyone  # outside the 90 days
+    # stored: one proposed row per person, in their group
+    with db.transaction(shop_id) as s:
+        rows = {o.person_id: o for o in s.scalars(select(Outreach))}
+    assert {p: o.audience for p, o in rows.items()} == {
+        who["wanda"]: "watcher", who["edo"]: "engaged", who["olga"]: "owner",
+        who["moana"]: "owner", who["rosa"]: "owner"}
+    assert {o.state for o in rows.values()} == {"proposed"}
+    assert rows[who["edo"]].lang == "en"  # the reply goes out in the language they wrote in
+
+
+def test_complaints_about_the_products_exclude_even_without_a_case(db):
+    shop_id = a_shop(db)
+    with db.transaction(shop_id) as s:
+        a_post(s, "x", "grumpy", "miscela oro arrivata rotta", intent="complaint",
+               addresses_shop=True, days_ago=10)
+        a_post(s, "x", "grumpy", "però il gusto è buono", addresses_shop=True, days_ago=1)
+    audience = build(db, shop_id, a_promotion(db, shop_id))
+    assert ids(audience.excluded["complained"]) == {"id-grumpy"}
+    assert not audience.engaged
+
+
+def test_the_window_and_the_cooldown_are_settings(db):
+    shop_id = a_shop(db)
+    who = the_people(db, shop_id)
+    promotion_id = a_promotion(db, shop_id)
+    audience = build(db, shop_id, promotion_id, days=150, cooldown_days=30, store=False)
+    assert who["old"] in ids(audience.owner)
+    assert who["rosa"] in ids(audience.excluded["contacted lately"])
+
+
+def test_building_again_adds_only_new_people_and_follows_their_consent(db):
+    shop_id = a_shop(db)
+    who = the_people(db, shop_id)
+    promotion_id = a_promotion(db, shop_id)
+    first = build(db, shop_id, promotion_id)
+    assert first.added == 5
+    assert build(db, shop_id, promotion_id).added == 0
+    with db.transaction(shop_id) as s:
+        a_post(s, "x", "nina", "miscela oro per colazione", days_ago=0.5)
+        # olga now asks to be told: her proposed row becomes a watcher's
+        consent = a_post(s, "x", "olga", "@brace_caffe avvisami!", intent="question",
+                         addresses_shop=True, source="mention", days_ago=0.2)
+        s.add(Watcher(product_id=product_id(db, shop_id), network="x",
+                      person_id=consent.author_id, handle="olga",
+                      consent_post_id=consent.id, source="mention"))
+    again = build(db, shop_id, promotion_id)
+    assert again.added == 1
+    with db.transaction(shop_id) as s:
+        rows = {o.person_id: o for o in s.scalars(select(Outreach))}
+        assert s.scalar(select(func.count(Outreach.id))) == 6
+    assert rows["id-nina"].audience == "owner"
+    assert rows[who["olga"]].audience == "watcher"
+
+
+def test_someone_excluded_later_is_skipped(db):
+    shop_id = a_shop(db)
+    who = the_people(db, shop_id)
+    promotion_id = a_promotion(db, shop_id)
+    build(db, shop_id, promotion_id)
+    from arrosto.models import Case
+
+    with db.transaction(shop_id) as s:
+        s.add(Case(network="x", author_id=who["olga"], author_handle="olga",
+                   thread_key="t-olga", intent="complaint"))
+    build(db, shop_id, promotion_id)
+    with db.transaction(shop_id) as s:
+        row = s.scalar(select(Outreach).where(Outreach.person_id == who["olga"]))
+    assert row.state == "skipped"
+
+
+@pytest.mark.parametrize(("handle_", "name", "looks"), [
+    ("caffebot", None, True), ("bot_offerte", None, True), ("espresso.bot.bsky.social", None,
+                                                            True),
+    ("coffeedeals", None, True), ("news_caffe", None, True), ("brace_official", None, True),
+    ("lo_shop_del_caffe", None, True), ("torrefazione", "Torrefazione Rossi®", True),
+    ("caffe_store", None, True), ("offertecaffe@mastodon.example", None, True),
+    ("giulia_caffe", "Giulia", False),
+    ("abbot", "Abbot Kinney", True),  # the price of a simple rule: the owner can add them
+    ("botanica_lucia", "Lucia", False), ("roberta", "Roberta Bottega", False),
+    ("marco@social.example", "Marco", False), ("ada.bsky.social", None, False),
+])
+def test_brand_and_bot_heuristics(handle_, name, looks):
+    assert (brand_or_bot(handle_, name) is not None) is looks
+
+
+def test_people_to_follow_are_frequent_positive_authors(db):
+    shop_id = a_shop(db)
+    the_people(db, shop_id)
+    with db.transaction(shop_id) as s:
+        for n in range(3):
+            a_post(s, "bluesky", "fan.bsky.social", f"miscela oro ancora {n}", days_ago=n + 1)
+        a_post(s, "x", "grumpy", "miscela oro pessima", intent="complaint")
+        pid = product_id(db, shop_id)
+        people = people_to_follow(s, pid, limit=3, now=NOW)
+    assert people[0].handle == "fan.bsky.social" and people[0].posts == 3
+    handles = {p.handle for p in people}
+    assert len(people) == 3
+    assert not handles & {"grumpy", "spammy", "caffe_deals", "brace_caffe", "otto", "carl"}
+
