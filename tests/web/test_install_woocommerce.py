@@ -187,3 +187,11 @@ def test_cli_shop_add_woocommerce(runner, db, store, monkeypatch):
         shop_id = s.scalar(select(Shop.id))
     with db.transaction(shop_id) as s:
         assert s.scalar(select(func.count(Product.id))) == 255
+
+
+def test_the_connect_page_lets_its_form_redirect_to_the_store(client):
+    """Browsers apply the page's form-action to the redirect the form's answer makes: the
+    store's wc-auth screen is on another https origin."""
+    csp = client.get("/connect/woocommerce").headers["Content-Security-Policy"]
+    assert "form-action 'self' https:" in csp
+    assert "form-action 'self';" in client.get("/admin/").headers["Content-Security-Policy"] + ";"

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -169,6 +170,9 @@ def shopify_callback():
 
 @bp.route("/connect/woocommerce", methods=["GET", "POST"])
 def woocommerce_connect():
+    # the form's answer is a redirect to the owner's store (its wc-auth screen): browsers
+    # apply form-action to that redirect, so this page allows any https target
+    g.form_action_extra = " https:" if not current_app.debug else " https: http:"
     if request.method == "GET":
         return render_template("install/woocommerce.html", error=None, store_url="")
     store_url = request.form.get("store_url", "").strip()

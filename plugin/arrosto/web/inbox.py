@@ -1,0 +1,719 @@
+"""The support inbox: cases to answer, each with its thread, the order panel, the linker's
+suggestions and the reply drafts to edit and approve; and the owner's reply settings (auto-send
+rules, the response-time promise, the support e-mail, reply templates with a preview).
+
+Every read goes through the signed-in shop's session (:func:`.admin.shop_required`), so another
+shop's case, message or order is a 404. The work itself is the support package's: this module
+reads, calls it, and shows what came of it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import case as case_when
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Case, Message, Order, OrderLink, Post, PostProduct, Product, Shop, utcnow
+from ..support import drafts, send, sla
+from ..support import link as linking
+from ..support.public import PersonalDataInPublic, check_public, private_data
+from ..support.templates import DEFAULTS, LANGUAGES, template_key
+from . import current_db
+from .admin import PAGE, shop_required
+
+log = logging.getLogger(__name__)
+bp = Blueprint("inbox", __name__, url_prefix="/admin")
+
+STATES = ("open", "waiting", "resolved")
+INTENTS = ("complaint", "question")
+SUGGESTED = ("suggested", "auto")
+EDITABLE = ("draft", "failed")  # states the owner may still edit, approve or mark as sent
+EXCERPT_WORDS = 14
+MAX_SLA_HOURS = 24 * 14
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _settings():
+    return current_app.config["ARROSTO"]
+
+
+# --- small formatting helpers ---------------------------------------------------------------------
+
+def _duration(delta: dt.timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 6 * 60 and minutes % 60:  # a promise of a few hours: to the minute
+        return f"{minutes // 60} h {minutes % 60} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+def _first_words(text: str, count: int = EXCERPT_WORDS) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def _zone() -> dt.tzinfo:
+    try:
+        return ZoneInfo(g.shop.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+@bp.app_template_filter("shop_time")
+def shop_time(value: dt.datetime | None) -> str:
+    """A stored UTC time in the shop's own time zone (the admin's edge)."""
+    if value is None:
+        return ""
+    zone = _zone() if g.get("shop") is not None else dt.UTC
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_context_processor
+def inbox_counts() -> dict[str, Any]:
+    return {"open_complaints": _open_complaints}
+
+
+def _open_complaints() -> int | None:
+    """The nav's count, once per request, only for a signed-in shop."""
+    if "open_complaints" not in g:
+        s, count = g.get("db_session"), None
+        if s is not None and g.get("shop") is not None:
+            try:
+                count = s.scalar(select(func.count(Case.id)).where(
+                    Case.state == "open", Case.intent == "complaint"))
+            except SQLAlchemyError:  # an error page after a failed query: no count, no crash
+                log.debug("no inbox count for this page", exc_info=True)
+        g.open_complaints = count
+    return g.open_complaints
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Row:
+    case: Case
+    age: str
+    excerpt: str
+    order_name: str | None
+    suggestions: int
+    sla: str | None  # "overdue", "due in 3 h", or None
+    reply: str  # where the reply stands
+
+
+REPLY_STATES = (  # most urgent first: what the inbox shows when a case has several messages
+    ("failed", "not sent: see the problem"),
+    ("draft", "draft to approve"),
+    ("approved", "sending"),
+    ("sending", "sending"),
+    ("sent", "sent"),
+    ("cancelled", "cancelled"),
+)
+
+
+@bp.get("/inbox")
+@shop_required
+def index():
+    s = g.db_session
+    args = request.args
+    state = args.get("state", "open")
+    state = state if state in (*STATES, "all") else "open"
+    intent = args.get("intent", "")
+    intent = intent if intent in INTENTS else ""
+    product_id = args.get("product", type=int)
+    overdue = args.get("overdue") == "1"
+    page = max(args.get("page", 1, type=int), 1)
+    now = utcnow()
+
+    overdue_ids = {c.id for c in sla.overdue_cases(s, now)}
+    stmt = select(Case)
+    if state != "all":
+        stmt = stmt.where(Case.state == state)
+    if intent:
+        stmt = stmt.where(Case.intent == intent)
+    if product_id:
+        stmt = stmt.where(Case.id.in_(
+            select(Post.case_id).join(PostProduct, PostProduct.post_id == Post.id)
+            .where(PostProduct.product_id == product_id)))
+    if overdue:
+        stmt = stmt.where(Case.id.in_(overdue_ids))
+    total = s.scalar(select(func.count()).select_from(stmt.subquery()))
+    if state == "resolved":
+        ordering = (Case.resolved_at.desc(), Case.id.desc())
+    else:  # the oldest complaint first, then the oldest question
+        ordering = (case_when((Case.intent == "complaint", 0), else_=1), Case.opened_at, Case.id)
+    cases = s.scalars(stmt.order_by(*ordering).limit(PAGE).offset((page - 1) * PAGE)).all()
+
+    filters = {k: v for k, v in {"state": state if state != "open" else None, "intent": intent,
+                                 "product": product_id, "overdue": 1 if overdue else None}.items()
+               if v}
+    pages = max((total + PAGE - 1) // PAGE, 1)
+    products = s.execute(select(Product.id, Product.title).where(Product.id.in_(
+        select(PostProduct.product_id).join(Post, Post.id == PostProduct.post_id)
+        .where(Post.case_id.is_not(None)))).order_by(Product.title)).all()
+    return render_template(
+        "admin/inbox.html", rows=_rows(s, cases, overdue_ids, now), total=total, page=page,
+        pages=pages, state=state, intent=intent, product_id=product_id, overdue=overdue,
+        products=products, states=STATES, intents=INTENTS,
+        prev_url=url_for("inbox.index", page=page - 1, **filters) if page > 1 else None,
+        next_url=url_for("inbox.index", page=page + 1, **filters) if page < pages else None)
+
+
+def _rows(s: Session, cases: list[Case], overdue_ids: set[int], now: dt.datetime) -> list[Row]:
+    ids = [c.id for c in cases]
+    if not ids:
+        return []
+    latest: dict[int, Post] = {}
+    for post in s.scalars(select(Post).where(Post.case_id.in_(ids), Post.is_own.is_(False))
+                          .order_by(Post.created_at, Post.id)):
+        latest[post.case_id] = post
+    order_names = dict(s.execute(select(Order.id, Order.name).where(
+        Order.id.in_({c.order_id for c in cases if c.order_id}))).all())
+    suggestions = dict(s.execute(
+        select(OrderLink.case_id, func.count(OrderLink.id))
+        .where(OrderLink.case_id.in_(ids), OrderLink.status.in_(SUGGESTED))
+        .group_by(OrderLink.case_id)).all())
+    replies: dict[int, set[str]] = {}
+    for case_id, state in s.execute(select(Message.case_id, Message.state).where(
+            Message.case_id.in_(ids), Message.kind == "reply")):
+        replies.setdefault(case_id, set()).add(state)
+    hours = sla.sla_hours(g.shop)
+    rows = []
+    for case in cases:
+        post = latest.get(case.id)
+        states = replies.get(case.id, set())
+        reply = next((label for state, label in REPLY_STATES if state in states), "no draft")
+        rows.append(Row(case=case, age=_duration(now - case.opened_at),
+                        excerpt=_first_words(post.text) if post else "",
+                        order_name=order_names.get(case.order_id),
+                        suggestions=suggestions.get(case.id, 0),
+                        sla=_sla(case, overdue_ids, hours, now), reply=reply))
+    return rows
+
+
+def _sla(case: Case, overdue_ids: set[int], hours: float, now: dt.datetime) -> str | None:
+    """Flagged by the periodic check, or past the promise and about to be; else the time left
+    for an open complaint nobody has answered yet."""
+    if case.id in overdue_ids:
+        return "overdue"
+    if case.intent != "complaint" or case.state != "open" or case.first_response_at:
+        return None
+    due = case.opened_at + dt.timedelta(hours=hours)
+    return "overdue" if due <= now else f"due in {_duration(due - now)}"
+
+
+# --- a case ---------------------------------------------------------------------------------------
+
+def _case_or_404(s: Session, case_id: int) -> Case:
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _message_or_404(s: Session, case_id: int, message_id: int) -> Message:
+    message = s.scalar(select(Message).where(Message.id == message_id,
+                                             Message.case_id == case_id,
+                                             Message.kind == "reply"))
+    if message is None:
+        abort(404)
+    return message
+
+
+def _limit(network: str, channel: str) -> tuple[int | None, Any]:
+    """The most characters a message may have and how the network counts them."""
+    limit, length = drafts.length_rule(network)
+    if channel == "dm" and network == "x":
+        from ..social.x import DM_MAX_LENGTH
+
+        limit = DM_MAX_LENGTH
+    return limit, length
+
+
+@bp.get("/cases/<int:case_id>")
+@shop_required
+def case(case_id: int):
+    return _case_page(case_id)
+
+
+def _case_page(case_id: int, *, problem: tuple[int, str] | None = None,
+               edited: dict[int, str] | None = None, status: int = 200):
+    """The case; ``problem`` (message id, reason) and ``edited`` (message id → text) put a
+    refused approval back on the page with the owner's text."""
+    s = g.db_session
+    case = _case_or_404(s, case_id)
+    posts = s.scalars(select(Post).where(Post.case_id == case.id)
+                      .order_by(Post.created_at, Post.id)).all()
+    order = None
+    if case.order_id:
+        order = s.scalar(select(Order).where(Order.id == case.order_id).options(
+            selectinload(Order.lines), selectinload(Order.fulfillments),
+            selectinload(Order.customer)))
+    others = []
+    if case.customer_id:
+        others = s.scalars(select(Case).where(Case.customer_id == case.customer_id,
+                                              Case.id != case.id)
+                           .order_by(Case.opened_at.desc()).limit(20)).all()
+    links = s.execute(select(OrderLink, Order).join(Order, Order.id == OrderLink.order_id)
+                      .where(OrderLink.case_id == case.id)
+                      .order_by(OrderLink.confidence.desc(), OrderLink.id)).all()
+    current = next((lk for lk, _ in links if lk.order_id == case.order_id), None)
+    suggestions = [(lk, o) for lk, o in links
+                   if lk.status in SUGGESTED and o.id != case.order_id]
+    rejected = [o for lk, o in links if lk.status == "rejected"]
+    messages = s.scalars(select(Message).where(Message.case_id == case.id,
+                                               Message.kind == "reply",
+                                               Message.state != "superseded")
+                         .order_by(Message.id)).all()
+    edited = edited or {}
+    editors = {}
+    for m in messages:
+        limit, length = _limit(case.network, m.channel)
+        text = edited.get(m.id, m.text)
+        editors[m.id] = {"text": text, "limit": limit, "length": length(text)}
+    return render_template(
+        "admin/case.html", case=case, posts=posts, order=order,
+        order_state=drafts.order_state(order) if order is not None else None,
+        current_link=current, others=others, suggestions=suggestions, rejected=rejected,
+        messages=messages, editors=editors, editable=EDITABLE, problem=problem,
+        sla_state=_sla(case, {c.id for c in sla.overdue_cases(s)}, sla.sla_hours(g.shop),
+                       utcnow())), status
+
+
+def _redraft(s: Session, case: Case) -> str:
+    """Draft the case's replies again (after its order changed, or on request); says how it
+    went, in the owner's words."""
+    messages = drafts.draft_replies(s, case, settings=_settings(), replace=True)
+    if not messages:
+        return "there is no post of the author to reply to"
+    done = {m.state for m in messages} - {"draft"}
+    if done:
+        return (f"the reply to the author's latest post is already {' and '.join(sorted(done))}, "
+                "so it was left as it is")
+    return "the drafts were written again"
+
+
+@bp.post("/cases/<int:case_id>/orders/<int:order_id>/confirm")
+@shop_required
+def confirm_order(case_id: int, order_id: int):
+    """"This is the order": the case is linked, the handle recorded as the customer's, and the
+    drafts written again with the order."""
+    with current_db().transaction(g.shop.id) as s:
+        case = _case_or_404(s, case_id)
+        order = s.scalar(select(Order).join(OrderLink, OrderLink.order_id == Order.id).where(
+            OrderLink.case_id == case.id, Order.id == order_id))
+        if order is None:
+            abort(404)
+        name = order.name
+        linking.confirm_link(s, case, order.id)
+        outcome = _redraft(s, case)
+    flash(f"Linked to order {name}: {outcome}.", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/orders")
+@shop_required
+def link_order(case_id: int):
+    """The owner names the order (none of the suggestions was it)."""
+    wanted = request.form.get("order", "").strip()
+    digits = wanted.lstrip("#").strip()
+    with current_db().transaction(g.shop.id) as s:
+        case = _case_or_404(s, case_id)
+        order = s.scalar(select(Order).where(or_(
+            func.lower(Order.name).in_({wanted.lower(), f"#{digits.lower()}"}),
+            Order.number == int(digits) if digits.isdigit() and len(digits) < 16 else false()))
+            .order_by(Order.created_at.desc()).limit(1)) if wanted else None
+        if order is None:
+            flash(f"There is no order “{wanted}” in this shop.", "error")
+            return redirect(url_for("inbox.case", case_id=case_id))
+        name = order.name
+        linking.confirm_link(s, case, order.id)
+        outcome = _redraft(s, case)
+    flash(f"Linked to order {name}: {outcome}.", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/orders/<int:order_id>/reject")
+@shop_required
+def reject_order(case_id: int, order_id: int):
+    """"Not this one": never suggested or linked again; if it was the linked order, the drafts
+    no longer carry it."""
+    with current_db().transaction(g.shop.id) as s:
+        case = _case_or_404(s, case_id)
+        order = s.scalar(select(Order).join(OrderLink, OrderLink.order_id == Order.id).where(
+            OrderLink.case_id == case.id, Order.id == order_id))
+        if order is None:
+            abort(404)
+        name, was_linked = order.name, case.order_id == order.id
+        linking.reject_link(s, case, order.id)
+        outcome = _redraft(s, case) if was_linked else None
+    flash(f"Order {name} is not this case's" + (f": {outcome}." if outcome else "."), "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/redraft")
+@shop_required
+def redraft(case_id: int):
+    with current_db().transaction(g.shop.id) as s:
+        outcome = _redraft(s, _case_or_404(s, case_id))
+    flash(outcome[0].upper() + outcome[1:] + ".", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/messages/<int:message_id>/approve")
+@shop_required
+def approve_message(case_id: int, message_id: int):
+    """The owner's approval, with their edits; the send is queued once it is committed. A
+    refusal (the never-public check, an opt-out, ...) keeps the edited text on the page."""
+    text = request.form.get("text", "")
+    try:
+        with current_db().transaction(g.shop.id) as s:
+            send.approve(s, _message_or_404(s, case_id, message_id), text=text)
+    except send.NotAllowed as exc:
+        return _case_page(case_id, problem=(message_id, str(exc)), edited={message_id: text},
+                          status=400)
+    try:
+        send.queue_sends([message_id])
+    except Exception:  # noqa: BLE001 - the queue's backend; the approval itself stands
+        log.exception("message %s approved but not queued", message_id)
+        flash("Approved, but the job queue did not answer: the reply waits until the "
+              "worker is back.", "error")
+        return redirect(url_for("inbox.case", case_id=case_id))
+    with current_db().transaction(g.shop.id) as s:  # jobs may run inline (demo, tests)
+        state, error = s.execute(select(Message.state, Message.last_error)
+                                 .where(Message.id == message_id)).one()
+    if state == "sent":
+        flash("Approved and sent.", "ok")
+    elif state == "failed":
+        flash(f"Approved, but not sent: {error}", "error")
+    else:
+        flash("Approved: it is being sent.", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/messages/<int:message_id>/sent")
+@shop_required
+def sent_by_hand(case_id: int, message_id: int):
+    """The owner sent it themselves: recorded as sent, with the text they used."""
+    text = request.form.get("text", "").strip()
+    with current_db().transaction(g.shop.id) as s:
+        message = _message_or_404(s, case_id, message_id)
+        if message.state not in EDITABLE:
+            flash(f"This message is already {message.state}.", "error")
+            return redirect(url_for("inbox.case", case_id=case_id))
+        if text:
+            message.text = text
+        send.mark_sent_by_hand(s, message)
+    flash("Recorded as sent by you: the case now waits for the customer.", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/resolve")
+@shop_required
+def resolve(case_id: int):
+    return _set_state(case_id, "resolved")
+
+
+@bp.post("/cases/<int:case_id>/reopen")
+@shop_required
+def reopen(case_id: int):
+    return _set_state(case_id, "open")
+
+
+def _set_state(case_id: int, state: str):
+    with current_db().transaction(g.shop.id) as s:
+        case = _case_or_404(s, case_id)
+        case.state = state
+        case.resolved_at = utcnow() if state == "resolved" else None
+    flash("Case resolved." if state == "resolved" else "Case reopened.", "ok")
+    return redirect(url_for("inbox.case", case_id=case_id))
+
+
+# --- reply settings -------------------------------------------------------------------------------
+
+SITUATION_NAMES = {
+    "complaint_unlinked": "Complaint, order not found yet",
+    "complaint_not_shipped": "Complaint, order not shipped",
+    "complaint_in_transit": "Complaint, order on its way",
+    "complaint_delivered": "Complaint, order delivered",
+    "complaint_partial": "Complaint, part of the order missing",
+    "complaint_refund": "Complaint, asking for a refund",
+    "complaint_cancelled": "Complaint, order cancelled",
+    "question_order": "Question about an order",
+    "question_product": "Question about a product",
+    "question_general": "Other question",
+}
+LANGUAGE_NAMES = {"it": "Italian", "en": "English"}
+CHANNEL_NAMES = {"public": "public reply", "private": "private message"}
+#: variables only private templates have (the order's): named when a public one uses them
+PRIVATE_VARIABLES = ("first_name", "order_name", "items", "status", "tracking", "days",
+                     "cancel_reason", "refunded")
+EXAMPLE_VERIFY_URL = "https://arrosto.example/verify/EXAMPLE-LINK"
+
+
+def _example(now: dt.datetime) -> SimpleNamespace:
+    """An example product, customer and order for previews: the never-public check looks for
+    this customer's data in what a public template makes."""
+    customer = SimpleNamespace(first_name="Giulia", last_name="Bianchi",
+                               email="giulia.bianchi@example.com", phone="+39 347 123 4567",
+                               postcode="20121")
+    order = SimpleNamespace(
+        name="#1001", number=1001, external_id="5823014561", email=customer.email,
+        shipping_name="Giulia Bianchi", shipping_postcode="20121", customer=customer,
+        total_price=Decimal("34.50"), currency="EUR", created_at=now - dt.timedelta(days=6),
+        lines=[SimpleNamespace(title="Miscela Oro 250 g", quantity=2, price=Decimal("14.50"))],
+        fulfillments=[SimpleNamespace(tracking_company="BRT", tracking_number="RR123456785IT",
+                                      tracking_url="https://track.example.com/RR123456785IT",
+                                      shipment_status="in_transit")],
+        fulfillment_status="fulfilled", cancelled_at=None, cancel_reason=None,
+        financial_status="paid")
+    product = SimpleNamespace(id=0, title="Miscela Oro 250 g", status="active", deleted_at=None,
+                              inventory_quantity=12, price=Decimal("14.50"),
+                              url="https://shop.example/products/miscela-oro")
+    return SimpleNamespace(customer=customer, order=order, product=product)
+
+
+def _order_for(situation: str, order: SimpleNamespace, now: dt.datetime) -> SimpleNamespace | None:
+    """The example order in the state the situation is about."""
+    if situation == "complaint_unlinked":
+        return None
+    if situation == "complaint_not_shipped":
+        return SimpleNamespace(**{**vars(order), "fulfillments": [], "fulfillment_status": None})
+    if situation in ("complaint_delivered", "complaint_partial", "complaint_refund"):
+        shipped = SimpleNamespace(**{**vars(order.fulfillments[0]),
+                                     "shipment_status": "delivered"})
+        return SimpleNamespace(**{**vars(order), "fulfillments": [shipped],
+                                  "fulfillment_status": "partial"
+                                  if situation == "complaint_partial" else "fulfilled"})
+    if situation == "complaint_cancelled":
+        return SimpleNamespace(**{**vars(order), "fulfillments": [], "fulfillment_status": None,
+                                  "cancelled_at": now, "cancel_reason": "inventory",
+                                  "financial_status": "refunded"})
+    return order
+
+
+@dataclasses.dataclass
+class Preview:
+    label: str
+    text: str | None
+    problems: list[str]
+
+
+def preview(shop: Shop, key: str, template: str, now: dt.datetime | None = None
+            ) -> list[Preview]:
+    """``template`` rendered as ``key`` would be, in the sandbox, with example data; a public
+    one also goes through the never-public check against the example customer's order. A
+    public reply is shown in each case the drafts meet: with and without a private message
+    following it, with and without an answer from the shop's FAQ."""
+    now = now or utcnow()
+    lang, rest = key.split("/", 1)
+    situation, channel = rest.rsplit(".", 1)
+    example = _example(now)
+    product = None if situation == "question_general" else example.product
+    verify_url = EXAMPLE_VERIFY_URL if situation == "complaint_unlinked" else None
+    if channel == "private":
+        context = drafts.private_context(
+            drafts.public_context(shop, product, lang, dm=True, verify_url=verify_url),
+            _order_for(situation, example.order, now), example.customer, lang, now)
+        return [_render(template, context, "As a private message", None)]
+    check = (private_data(customer=example.customer, order=example.order),
+             [EXAMPLE_VERIFY_URL, example.product.url])
+    if situation == "question_general":
+        answer = _faq_example(shop, lang)
+        return [_render(template, {**drafts.public_context(shop, None, lang, dm=False,
+                                                           verify_url=None), "answer": found},
+                        label, check)
+                for found, label in ((answer, "With an answer from your FAQ"),
+                                     (None, "When no answer fits (you write it)"))]
+    has_private = situation == "question_order" or \
+        template_key(lang, situation, "private") in DEFAULTS
+    variants = ((True, "Where a private message follows (X, Mastodon)"),
+                (False, "Where none can (Bluesky)")) if has_private else ((False, "Public"),)
+    return [_render(template, drafts.public_context(shop, product, lang, dm=dm,
+                                                    verify_url=None if dm else verify_url),
+                    label, check)
+            for dm, label in variants]
+
+
+FAQ_EXAMPLE = {"it": "Tostiamo ogni lunedì e spediamo entro due giorni lavorativi.",
+               "en": "We roast every Monday and ship within two working days."}
+
+
+def _faq_example(shop: Shop, lang: str) -> str:
+    """One of the shop's own FAQ answers, else an example."""
+    for entry in (shop.settings or {}).get("faq") or []:
+        if entry.get(lang):
+            return entry[lang]
+    return FAQ_EXAMPLE.get(lang, FAQ_EXAMPLE["en"])
+
+
+def _render(template: str, context: dict[str, Any], label: str, check) -> Preview:
+    try:
+        text = drafts.render(template, context)
+    except drafts.TemplateProblem as exc:
+        reason = str(exc)
+        named = re.search(r"'(\w+)' is undefined", reason)
+        if check is not None and named and named.group(1) in PRIVATE_VARIABLES:
+            reason += (f" — {named.group(1)} is the customer's order data: only private "
+                       "messages have it")
+        return Preview(label, None, [reason])
+    problems = []
+    if check is not None:
+        secret, allowed = check
+        try:
+            check_public(text, secret, allowed=allowed)
+        except PersonalDataInPublic as exc:
+            problems.append(str(exc))
+        bare = text
+        for url in allowed:
+            bare = bare.replace(url, " ")
+        numbers = [m.raw for m in linking.find_order_numbers(bare) if m.strong]
+        if numbers and not any("order number" in p for p in problems):
+            problems.append(f"it contains what looks like an order number ({', '.join(numbers)}): "
+                            "a public reply never carries one")
+    return Preview(label, text, problems)
+
+
+def _templates(shop_settings: dict[str, Any], texts: dict[str, str]) -> list[dict[str, Any]]:
+    owned = shop_settings.get("reply_templates") or {}
+    rows = []
+    for key, default in DEFAULTS.items():
+        lang, rest = key.split("/", 1)
+        situation, channel = rest.rsplit(".", 1)
+        rows.append({"key": key, "default": default, "owned": bool(owned.get(key)),
+                     "text": texts.get(key, owned.get(key, "")), "lang": lang,
+                     "name": f"{SITUATION_NAMES.get(situation, situation)}, "
+                             f"{CHANNEL_NAMES[channel]}",
+                     "anchor": _anchor(key)})
+    return rows
+
+
+def _anchor(key: str) -> str:
+    return "tpl-" + re.sub(r"[^a-z_]", "-", key)
+
+
+@bp.get("/settings/replies")
+@shop_required
+def reply_settings():
+    return _settings_page()
+
+
+def _settings_page(*, error: str | None = None, status: int = 200,
+                   form: dict[str, str] | None = None, texts: dict[str, str] | None = None,
+                   previews: dict[str, list[Preview]] | None = None):
+    shop_settings = g.shop.settings or {}
+    values = {"sla_hours": _hours_text(sla.sla_hours(g.shop)),
+              "support_email": shop_settings.get("support_email") or "",
+              **{f"auto_{intent}": on for intent, on in send.auto_send_rules(g.shop).items()}}
+    if form is not None:
+        values.update(sla_hours=form.get("sla_hours", ""),
+                      support_email=form.get("support_email", ""),
+                      **{f"auto_{i}": form.get(f"auto_{i}") == "on" for i in send.AUTO_INTENTS})
+    example = _example(utcnow())
+    return render_template(
+        "admin/reply_settings.html", error=error, values=values,
+        templates=_templates(shop_settings, texts or {}), previews=previews or {},
+        languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in LANGUAGES],
+        example=example, example_verify_url=EXAMPLE_VERIFY_URL,
+        private_variables=PRIVATE_VARIABLES), status
+
+
+def _hours_text(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else str(hours)
+
+
+@bp.post("/settings/replies")
+@shop_required
+def save_reply_settings():
+    form = request.form
+    rules = {intent: form.get(f"auto_{intent}") == "on" for intent in send.AUTO_INTENTS}
+    email = form.get("support_email", "").strip()
+    try:
+        hours = float(form.get("sla_hours", "").strip().replace(",", "."))
+    except ValueError:
+        hours = None
+    if hours is None or not 0 < hours <= MAX_SLA_HOURS:
+        return _settings_page(error=f"The response-time promise is a number of hours between "
+                                    f"0 and {MAX_SLA_HOURS}.", status=400, form=form)
+    if email and not EMAIL.fullmatch(email):
+        return _settings_page(error=f"“{email}” is not an e-mail address.", status=400,
+                              form=form)
+    with current_db().transaction(g.shop.id) as s:
+        shop = s.get(Shop, g.shop.id)
+        settings = dict(shop.settings or {})  # a new dict: the JSON column tracks assignment
+        settings.update(auto_send=rules, sla_hours=int(hours) if hours.is_integer() else hours)
+        if email:
+            settings["support_email"] = email
+        else:
+            settings.pop("support_email", None)
+        shop.settings = settings
+    flash("Reply settings saved.", "ok")
+    return redirect(url_for("inbox.reply_settings"))
+
+
+def _template_form() -> tuple[str, str]:
+    key = request.form.get("key", "")
+    if key not in DEFAULTS:
+        abort(400)
+    return key, request.form.get("text", "")
+
+
+@bp.post("/settings/replies/preview")
+@shop_required
+def preview_template():
+    key, text = _template_form()
+    shown = preview(g.shop, key, text if text.strip() else DEFAULTS[key])
+    if not text.strip():
+        for pv in shown:
+            pv.label += " (your box is empty: this is the default)"
+    return _settings_page(texts={key: text}, previews={key: shown})
+
+
+@bp.post("/settings/replies/templates")
+@shop_required
+def save_template():
+    """The owner's version of one template; an empty one brings the default back. A version
+    the preview finds a problem in is not saved."""
+    key, text = _template_form()
+    text = text.strip()
+    if text:
+        shown = preview(g.shop, key, text)
+        if any(p.problems for p in shown):
+            return _settings_page(error=f"Your version of {key} was not saved: see the problems "
+                                        "below.", status=400, texts={key: text},
+                                  previews={key: shown})
+    with current_db().transaction(g.shop.id) as s:
+        shop = s.get(Shop, g.shop.id)
+        settings = dict(shop.settings or {})
+        templates = dict(settings.get("reply_templates") or {})
+        if text:
+            templates[key] = text
+        else:
+            templates.pop(key, None)
+        settings["reply_templates"] = templates
+        shop.settings = settings
+    flash(f"Your version of {key} is saved: new drafts use it." if text
+          else f"{key}: the default is back.", "ok")
+    return redirect(url_for("inbox.reply_settings", _anchor=_anchor(key)))
