@@ -210,7 +210,7 @@ def main() -> None:
     body = order_body()
     gunicorn = ["--workers", str(args.workers), "--threads", "4"]
     use_wrk = shutil.which("wrk") is not None and not args.python_load
-    seconds = max(total / 1000, 3)
+    seconds = max(total // 1000, 3)
 
     def measure(port: int, server: subprocess.Popen) -> tuple[float, float, int, int, float]:
         """(rps, p99 ms, requests, errors, server CPU ms per request)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -54,6 +55,9 @@ def test_demo_command_prints_a_login_link(runner, monkeypatch):
     res = runner.invoke(cli, ["demo", "--no-serve"])
     assert res.exit_code == 0, res.output
     assert "Demo shop ready: 51 products, 500 orders, 300 posts" in res.output
+    digest = next(line.split(": ", 1)[1] for line in res.output.splitlines()
+                  if line.startswith("Today's digest of the demo shop: "))
+    assert "Torrefazione Brace" in Path(digest).read_text(encoding="utf-8")
     link = next(line.strip() for line in res.output.splitlines() if "/admin/login/" in line)
     client = app.test_client()
     assert client.get(link.replace("http://localhost", "")).status_code == 302

@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     verify_tries_per_case: int = Field(default=5, ge=1)
     verify_tries_per_address: int = Field(default=10, ge=1, description="per hour")
 
+    # outgoing e-mail: the daily digest (digest/send.py)
+    smtp_host: str | None = Field(default=None, description="SMTP server; empty: no e-mail")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none")
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30, gt=0, description="seconds")
+    mail_from: str | None = Field(
+        default=None, description='the digest\'s sender, e.g. "Arrosto <digest@example.com>"')
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:

@@ -74,3 +74,18 @@ def load_demo(db: Database, instance_path: Path, *,
     posts = import_file(db, shop_id, export, "generic",
                         progress=(lambda n: progress("posts", n)) if progress else None)
     return DemoResult(shop_id, created, synced, posts)
+
+
+def write_demo_digest(db: Database, settings, shop_id: int, path: Path | None = None) -> Path:
+    """Today's digest of the demo shop as an HTML file (the chart included); returns its path."""
+    from ..digest.content import build_digest, shop_zone
+    from ..digest.render import render_file
+
+    with db.transaction(shop_id) as s:
+        shop = s.get(Shop, shop_id)
+        day = dt.datetime.now(shop_zone(shop)).date()
+        data = build_digest(s, shop, day, public_url=settings.public_url, settings=settings)
+    path = path or settings.instance_path / "demo-digest.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_file(data), encoding="utf-8")
+    return path.resolve()

@@ -22,7 +22,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, health, install, verify, webhooks
+    from . import admin, digest, health, inbox, install, verify, webhooks
 
     # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
     # callback) are signed or nonce-bound instead and are exempted where they are defined
@@ -33,9 +33,11 @@ def init_app(app: Flask) -> None:
     csrf.exempt(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(inbox.bp)
     app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(digest.bp)
     proxies = app.config["ARROSTO"].trusted_proxies
     if proxies:
         # the client address of the verification page's per-address limit, behind the proxy
@@ -57,7 +59,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            f"frame-ancestors {ancestors}; base-uri 'none'; form-action 'self'")
+            f"frame-ancestors {ancestors}; base-uri 'none'; "
+            f"form-action 'self'{g.get('form_action_extra', '')}")
         return response
 
     for code, title in ((400, "Bad request"), (403, "Forbidden"), (404, "Not found"),

@@ -38,6 +38,7 @@ from ..errors import ArrostoError, AuthError, ConfigError, PlatformError
 from ..listening.keywords import add_keyword, remove_keyword
 from ..listening.pipeline import budget_left, monthly_read_budget
 from ..models import (
+    Case,
     Customer,
     Order,
     Post,
@@ -49,6 +50,7 @@ from ..models import (
     utcnow,
 )
 from ..social import accounts as social_accounts
+from ..support.sla import overdue_cases
 from . import current_db
 from .install import _new_state, _use_state
 
@@ -105,6 +107,8 @@ def dashboard():
         "posts": s.scalar(select(func.count(Post.id))),
         "unfulfilled": s.scalar(select(func.count(Order.id)).where(
             Order.fulfillment_status.is_(None), Order.cancelled_at.is_(None))),
+        "open_cases": s.scalar(select(func.count(Case.id)).where(Case.state == "open")),
+        "overdue": len(overdue_cases(s)),
     }
     recent = s.scalars(select(Post).order_by(Post.created_at.desc()).limit(8)).all()
     return render_template("admin/dashboard.html", counts=counts, recent=recent)
@@ -431,3 +435,121 @@ def mastodon_callback():
         return _accounts_page(f"The instance could not be reached, please try again ({exc}).",
                               503)
     return _connected("Mastodon", handle)
+
+
+# --- the daily digest: preview and settings ---------------------------------------------------
+
+DIGEST_EMAIL_MAX = 20
+
+
+def _digest_day():
+    from ..digest.content import shop_zone
+
+    return utcnow().astimezone(shop_zone(g.shop)).date()
+
+
+@bp.get("/digest")
+@shop_required
+def digest():
+    return _digest_page()
+
+
+def _digest_page(error: str | None = None, status: int = 200, form=None):
+    from ..digest.content import LANGUAGES, QUIET_CHOICES, digest_settings
+    from ..digest.send import active_recipients
+    from ..models import DigestRecipient, DigestRun
+
+    prefs = digest_settings(g.shop)
+    s = g.db_session
+    recipients = active_recipients(s)
+    unsubscribed = s.scalars(select(DigestRecipient).where(
+        DigestRecipient.unsubscribed_at.is_not(None)).order_by(DigestRecipient.email)).all()
+    values = {"recipients": "\n".join(r.email for r in recipients), "hour": prefs.hour,
+              "language": prefs.language, "quiet": prefs.quiet}
+    if form is not None:
+        values.update({k: form.get(k, "") for k in values})
+    runs = s.scalars(select(DigestRun).order_by(DigestRun.local_date.desc()).limit(7)).all()
+    return render_template("admin/digest.html", values=values, error=error, runs=runs,
+                           unsubscribed=unsubscribed, languages=LANGUAGES,
+                           quiet_choices=QUIET_CHOICES,
+                           smtp_ready=bool(_settings().smtp_host and _settings().mail_from),
+                           timezone=g.shop.timezone), status
+
+
+@bp.get("/digest/preview")
+@shop_required
+def digest_preview():
+    from ..digest.content import build_digest
+    from ..digest.render import render_file
+
+    data = build_digest(g.db_session, g.shop, _digest_day(), public_url=_settings().public_url,
+                        settings=_settings())
+    response = current_app.response_class(render_file(data), mimetype="text/html")
+    # the digest's HTML carries inline styles and a data: image; shown only inside our page
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    return response
+
+
+@bp.post("/digest")
+@shop_required
+def save_digest():
+    from ..digest.content import LANGUAGES, QUIET_CHOICES
+    from ..models import DigestRecipient
+
+    form = request.form
+    addresses = []
+    for line in form.get("recipients", "").replace(",", "\n").splitlines():
+        address = line.strip().lower()
+        if not address:
+            continue
+        if "@" not in address or " " in address or len(address) > 320:
+            return _digest_page(error=f"“{address}” is not an e-mail address.", status=400,
+                                form=form)
+        if address not in addresses:
+            addresses.append(address)
+    if len(addresses) > DIGEST_EMAIL_MAX:
+        return _digest_page(error=f"At most {DIGEST_EMAIL_MAX} recipients.", status=400,
+                            form=form)
+    try:
+        hour = int(form.get("hour", ""))
+    except ValueError:
+        hour = -1
+    if not 0 <= hour <= 23:
+        return _digest_page(error="The hour is a whole number from 0 to 23.", status=400,
+                            form=form)
+    language, quiet = form.get("language"), form.get("quiet")
+    if language not in LANGUAGES or quiet not in QUIET_CHOICES:
+        abort(400)
+    with current_db().transaction(g.shop.id) as s:
+        shop = s.get(Shop, g.shop.id)
+        shop.settings = {**(shop.settings or {}), "digest_hour": hour,
+                         "digest_language": language, "digest_quiet": quiet}
+        existing = {r.email.lower(): r for r in s.scalars(select(DigestRecipient))}
+        for address, row in existing.items():
+            if address not in addresses and row.unsubscribed_at is None:
+                s.delete(row)
+        for address in addresses:
+            row = existing.get(address)
+            if row is None:
+                s.add(DigestRecipient(email=address))
+            elif row.unsubscribed_at is not None:
+                row.unsubscribed_at = None  # the owner added it back
+    flash("Digest settings saved.", "ok")
+    return redirect(url_for("admin.digest"))
+
+
+@bp.post("/digest/test")
+@shop_required
+def digest_test():
+    from ..digest.send import send_test
+
+    try:
+        sent = send_test(current_db(), _settings(), g.shop.id, _digest_day())
+    except ArrostoError as exc:
+        flash(f"The test was not sent: {exc}", "error")
+    else:
+        flash(f"Test digest sent to {sent} recipient{'' if sent == 1 else 's'}." if sent else
+              "No recipient to send a test to: add an address first.", "ok" if sent else "error")
+    return redirect(url_for("admin.digest"))
