@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,38 +18,9 @@ from arrosto.support.send import NotAllowed, approve, mark_sent_by_hand, send_me
 from arrosto.support.sla import flag_overdue, overdue_cases
 
 from ..factories import make_shop
+from ..promotions.people import Recorder
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
-
-
-class Recorder:
-    """Stands in for a connected network: records every call, can fail on demand."""
-
-    def __init__(self, fail: Exception | None = None, already_sent: Sent | None = None):
-        self.calls: list[tuple] = []
-        self.fail = fail
-        self.already_sent = already_sent
-        self.lock = threading.Lock()
-
-    def _call(self, *call):
-        with self.lock:
-            self.calls.append(call)
-        if self.fail is not None:
-            raise self.fail
-        return Sent(external_id=f"sent-{len(self.calls)}")
-
-    def reply(self, post, text, *, idempotency_key):
-        return self._call("reply", post.external_id, text, idempotency_key)
-
-    def direct_message(self, user_id, text, *, idempotency_key):
-        return self._call("dm", user_id, text, idempotency_key)
-
-    def publish(self, text, *, idempotency_key):
-        return self._call("publish", text, idempotency_key)
-
-    def find_sent(self, text, since):
-        self.calls.append(("find_sent", text))
-        return self.already_sent
 
 
 def a_case(db, *, addresses_shop=True, intent="complaint", rules=None, account=True):
@@ -142,7 +112,7 @@ def test_owner_approval_sends_once_and_the_case_waits(db, settings):
     with db.transaction(shop_id) as s:
         case = s.get(Case, case_id)
         assert (case.state, case.first_response_at) == ("waiting", NOW)
-        assert s.get(Message, ids["public"]).external_id == "sent-1"
+        assert s.get(Message, ids["public"]).external_id == "x-sent-1"
 
 
 def _post_id(db, shop_id):
