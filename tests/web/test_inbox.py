@@ -34,7 +34,7 @@ from arrosto.support.sla import flag_overdue
 from arrosto.support.templates import DEFAULTS
 
 from ..factories import make_shop
-from ..support.test_send import Recorder
+from ..promotions.people import Recorder
 from .forms import csrf_token, post_form
 from .test_admin import sign_in
 
@@ -289,11 +289,11 @@ def test_an_approved_reply_goes_out_through_the_connected_account(client, db, mo
                               public.idempotency_key)]
     with db.transaction(data.shop) as s:
         message = s.get(Message, public.id)
-        assert (message.state, message.external_id) == ("sent", "sent-1")
+        assert (message.state, message.external_id) == ("sent", "x-sent-1")
         case = s.get(Case, data.complaint)
         assert case.state == "waiting" and case.first_response_at is not None
     body = page(client, case_url(data.complaint))
-    assert "Approved and sent" in body and "id sent-1 on mastodon" in body
+    assert "Approved and sent" in body and "id x-sent-1 on mastodon" in body
     assert normalised in body
 
 
