@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import ConfigError
 from ..models import Product, Promotion, Shop
+from ..social import length_rule
 from ..support.drafts import TemplateProblem, price_text, render
 from ..support.public import PersonalDataInPublic, Private, check_public
 
@@ -289,22 +289,6 @@ def _render(shop: Shop, key: str, values: dict[str, Any], problems: list[str]) -
         except TemplateProblem as exc:
             problems.append(f"your template {key} was not used: {exc}")
     return render(DEFAULTS[key], values)
-
-
-def length_rule(network: str):
-    """(max length, how the network counts) — X weighs characters and counts links as 23;
-    Bluesky counts graphemes (``len`` is never fewer); Mastodon counts characters."""
-    from ..social import network_class
-
-    try:
-        cls = network_class(network)
-    except ConfigError:  # not a network Arrosto posts to: no limit known
-        return None, len
-    if network == "x":
-        from ..social.x import weighted_length
-
-        return cls.capabilities.max_length, weighted_length
-    return cls.capabilities.max_length, len
 
 
 def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str,

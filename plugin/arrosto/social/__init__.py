@@ -6,6 +6,7 @@ process that never talks to Bluesky never loads the AT Protocol SDK (a few dozen
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from ..errors import ConfigError
 from .base import SocialNetwork
@@ -25,6 +26,16 @@ def register_networks() -> None:
         "bluesky": "arrosto.social.bluesky:BlueskyNetwork",
         "mastodon": "arrosto.social.mastodon:MastodonNetwork",
     })
+
+
+def length_rule(name: str) -> tuple[int | None, Callable[[str], int]]:
+    """(the longest post the network takes, how it counts a text); (None, len) for a name
+    that is not a network Arrosto posts to."""
+    try:
+        cls = network_class(name)
+    except ConfigError:
+        return None, len
+    return cls.capabilities.max_length, cls.text_length
 
 
 def network_class(name: str) -> type[SocialNetwork]:

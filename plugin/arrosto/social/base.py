@@ -97,6 +97,12 @@ class SocialNetwork(ABC):
         self.max_wait = max_wait
         self.options = options
 
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        """A post's length as the network counts it against ``capabilities.max_length``
+        (characters; networks that weigh them differently override this)."""
+        return len(text)
+
     def wait_out_rate_limit(self, wait: float | None, waited: int, limit: int, message: str
                             ) -> None:
         """The one rate-limit rule of every connector: sleep (injected) through a wait no longer

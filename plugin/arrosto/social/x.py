@@ -235,6 +235,10 @@ class XNetwork(SocialNetwork):
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_length=280, can_dm=True, can_follow=True, query_max_length=512)
 
+    @classmethod
+    def text_length(cls, text: str) -> int:
+        return weighted_length(text)
+
     def __init__(self, account: SocialAccount, *, clock: Callable[[], float] = time.time,
                  **kwargs: Any):
         super().__init__(account, **kwargs)

@@ -36,6 +36,7 @@ from ..models import (
     SocialAccount,
     utcnow,
 )
+from ..social import length_rule
 from .public import PersonalDataInPublic, check_public, private_data
 from .templates import DEFAULTS, LANGUAGES, NOTIFY_WORDS, STATUS_WORDS, template_key
 
@@ -307,22 +308,6 @@ def can_dm(network: str) -> bool:
         return network_class(network).capabilities.can_dm
     except ConfigError:
         return False
-
-
-def length_rule(network: str) -> tuple[int | None, Any]:
-    """The longest reply the network takes and how it counts (X weighs links and emoji);
-    (None, len) for a network we do not know. Also the admin editor's counter."""
-    from ..social import network_class
-
-    try:
-        cls = network_class(network)
-    except ConfigError:
-        return None, len
-    if network == "x":
-        from ..social.x import weighted_length
-
-        return cls.capabilities.max_length, weighted_length
-    return cls.capabilities.max_length, len
 
 
 def draft_replies(s: Session, case: Case, *, settings: Any = None, replace: bool = False,

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Case, Message, Order, OrderLink, Post, PostProduct, Product, Shop, utcnow
+from ..social import length_rule
 from ..support import drafts, send, sla
 from ..support import link as linking
 from ..support.public import PersonalDataInPublic, check_public, private_data
@@ -244,7 +245,7 @@ def _message_or_404(s: Session, case_id: int, message_id: int) -> Message:
 
 def _limit(network: str, channel: str) -> tuple[int | None, Any]:
     """The most characters a message may have and how the network counts them."""
-    limit, length = drafts.length_rule(network)
+    limit, length = length_rule(network)
     if channel == "dm" and network == "x":
         from ..social.x import DM_MAX_LENGTH
 
