@@ -431,7 +431,8 @@ def test_a_woocommerce_product_going_on_sale(client, db, woo_shop):
         "wc_sale", "Premium Quality on sale", "21.99 → 17.99 EUR")
     assert product_ids_of(db, woo_shop, promotion.id) == ["794"]
 
-    post_woo(client, woo_shop, "product.updated", product)  # the sale ended
+    post_woo(client, woo_shop, "product.updated",  # the sale ended, a minute later
+             {**product, "date_modified_gmt": wc_gmt(NOW + dt.timedelta(minutes=1))})
     assert promotions(db, woo_shop)[0].state == "expired"
 
 

@@ -6,6 +6,7 @@ a finished run moves ``updated_since`` — so an interrupted sync resumes from i
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -98,6 +99,13 @@ def _existing(s: Session, model, ids: Iterable[str], *options):
     return {row.external_id: row for row in rows}
 
 
+def _older(stored: dt.datetime | None, incoming: dt.datetime | None) -> bool:
+    """True when a record is an older version than the one stored. Webhooks arrive out of
+    order and retried ones late (Shopify: "use the updated_at timestamp", WooCommerce: the
+    ``date_modified_gmt``): an older version must not overwrite a newer one."""
+    return stored is not None and incoming is not None and incoming < stored
+
+
 def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
     """Store products; a stored product's price and stock before the change are kept, so that
     a sale or a restock becomes a promotion (:func:`arrosto.promotions.triggers.offers_changed`)."""
@@ -109,6 +117,9 @@ def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
         product = existing.get(r.external_id) or Product(external_id=r.external_id)
         if product.id is None:
             s.add(product)
+        elif _older(product.platform_updated_at, r.updated_at):
+            out.append(product)
+            continue
         for attr in ("title", "handle", "vendor", "product_type", "tags", "description",
                      "status"):
             setattr(product, attr, getattr(r, attr))
@@ -147,9 +158,10 @@ def upsert_customers(s: Session, records: list[CustomerData]) -> list[Customer]:
         customer = existing.get(r.external_id) or Customer(external_id=r.external_id)
         if customer.id is None:
             s.add(customer)
-        if customer.redacted_at is not None:
-            out.append(customer)  # erased on the customer's request: never re-filled by a sync
-            continue
+        if customer.redacted_at is not None or _older(customer.platform_updated_at,
+                                                      r.updated_at):
+            out.append(customer)  # erased on the customer's request (never re-filled by a
+            continue  # sync), or a newer version is stored
         for attr in ("email", "first_name", "last_name", "phone", "city", "postcode",
                      "accepts_marketing"):
             setattr(customer, attr, getattr(r, attr))
@@ -185,6 +197,9 @@ def upsert_orders(s: Session, records: list[OrderData]) -> list[Order]:
         order = existing.get(r.external_id) or Order(external_id=r.external_id)
         if order.id is None:
             s.add(order)
+        elif _older(order.platform_updated_at, r.updated_at):
+            out.append(order)
+            continue
         for attr in ("name", "number", "email", "shipping_name", "shipping_postcode",
                      "shipping_city", "financial_status", "fulfillment_status", "cancelled_at",
                      "cancel_reason", "total_price", "currency", "discount_codes",
