@@ -61,5 +61,7 @@ def test_demo_command_prints_a_login_link(runner, monkeypatch):
     link = next(line.strip() for line in res.output.splitlines() if "/admin/login/" in line)
     client = app.test_client()
     assert client.get(link.replace("http://localhost", "")).status_code == 302
-    page = client.get("/admin/orders").get_data(as_text=True)
-    assert "#1500" in page and "Orders <small>(500)</small>" in page
+    page = client.get("/admin/orders").get_data(as_text=True)  # the roastery speaks Italian
+    assert '<html lang="it">' in page and "#1500" in page and "Ordini <small>(500)</small>" in page
+    page = client.get("/admin/orders?lang=en").get_data(as_text=True)
+    assert "Orders <small>(500)</small>" in page

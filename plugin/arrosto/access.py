@@ -1,4 +1,5 @@
-"""One-time sign-in links for the standalone admin: only a digest of the token is stored."""
+"""Access for owners and their programs: one-time sign-in links for the standalone admin and
+per-shop tokens for the JSON API. Only a digest of any token is stored."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from sqlalchemy import select, update
 
 from .crypto import token_digest
 from .db import Database
-from .models import LoginToken, utcnow
+from .models import ApiToken, LoginToken, Shop, utcnow
 
 
 def create_login_token(db: Database, shop_id: int, minutes: int = 15) -> str:
@@ -32,3 +33,55 @@ def redeem_login_token(db: Database, token: str) -> int | None:
                                                    LoginToken.used_at.is_(None))
                          .values(used_at=now))
         return row.shop_id if used.rowcount == 1 else None
+
+
+# --- API tokens: per shop, long-lived, revocable; only their digest is stored --------------------
+
+API_TOKEN_PREFIX = "arrosto_"  # recognisable in logs and by secret scanners
+API_TOKEN_TOUCH = dt.timedelta(minutes=1)  # last_used_at is written at most this often
+
+
+def create_api_token(db: Database, shop_id: int, name: str) -> tuple[int, str]:
+    """A new token for the shop's JSON API: its id and the token, which is shown only now."""
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValueError("an API token's name is 1 to 100 characters")
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction(shop_id) as s:
+        row = ApiToken(name=name, token_digest=token_digest(token))
+        s.add(row)
+        s.flush()
+        return row.id, token
+
+
+def verify_api_token(db: Database, token: str, now: dt.datetime | None = None
+                     ) -> ApiToken | None:
+    """The token's row for a known, unrevoked token of an installed shop; else None. Records
+    when it was last used (at most once a minute: reads stay reads)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    with db.transaction(all_shops=True) as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.token_digest == token_digest(token)))
+        if row is None or row.revoked_at is not None:
+            return None
+        shop = s.get(Shop, row.shop_id)
+        if shop is None or shop.status == "uninstalled":
+            return None
+        if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_TOUCH:
+            row.last_used_at = now
+        return row
+
+
+def list_api_tokens(db: Database, shop_id: int) -> list[ApiToken]:
+    with db.transaction(shop_id) as s:
+        return list(s.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_api_token(db: Database, shop_id: int, token_id: int) -> ApiToken | None:
+    """Revoke one of the shop's tokens (again is a no-op); None if the shop has no such token."""
+    with db.transaction(shop_id) as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.id == token_id))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()
+        return row

@@ -761,6 +761,67 @@ def import_posts(ctx: Context, file: Path, network: str, shop_ref: str, author: 
                f"stored, {len(summary.problems)} skipped")
 
 
+# --- API tokens ---------------------------------------------------------------------------------
+
+@cli.group("api-token")
+def api_token() -> None:
+    """Tokens for the shop's JSON API (/api/v1): create, list, revoke."""
+
+
+@api_token.command("create")
+@click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'stock sheet'.")
+@pass_ctx
+def api_token_create(ctx: Context, shop_ref: str, name: str) -> None:
+    """Create a token; it is printed once and only its digest is stored."""
+    from .access import create_api_token
+
+    preflight(ctx, queue=False)
+    shop = find_shop(ctx, shop_ref)
+    try:
+        token_id, token = create_api_token(ctx.db, shop.id, name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--name") from None
+    click.echo(f"API token {token_id} ({' '.join(name.split())}) for {shop.name or shop.domain}; "
+               "it is shown only now:", err=True)
+    click.echo(token)
+
+
+@api_token.command("list")
+@click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+@pass_ctx
+def api_token_list(ctx: Context, shop_ref: str) -> None:
+    """The shop's tokens: id, name, created, last used, revoked."""
+    from .access import list_api_tokens
+
+    preflight(ctx, queue=False)
+    shop = find_shop(ctx, shop_ref)
+    rows = list_api_tokens(ctx.db, shop.id)
+    if not rows:
+        click.echo("No API tokens: `arrosto api-token create --shop S --name N` makes one.")
+    for row in rows:
+        used = f"last used {row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        click.echo(f"{row.id:>5}  {row.name:<30} created {row.created_at:%Y-%m-%d}  {used}  "
+                   f"{state}")
+
+
+@api_token.command("revoke")
+@click.option("--shop", "shop_ref", required=True, help="Shop id or domain.")
+@click.argument("token_id", metavar="ID", type=int)
+@pass_ctx
+def api_token_revoke(ctx: Context, shop_ref: str, token_id: int) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    from .access import revoke_api_token
+
+    preflight(ctx, queue=False)
+    shop = find_shop(ctx, shop_ref)
+    row = revoke_api_token(ctx.db, shop.id, token_id)
+    if row is None:
+        raise click.BadParameter(f"no API token {token_id} in this shop", param_hint="ID")
+    click.echo(f"API token {token_id} ({row.name}) revoked.")
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="arrosto")

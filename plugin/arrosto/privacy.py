@@ -139,12 +139,27 @@ def redact_customer(s: Session, external_id: str | None, email: str | None,
     for c in customers:
         c.email = c.first_name = c.last_name = c.phone = c.city = c.postcode = None
         c.redacted_at = now
-    s.execute(delete(DataExport).where(DataExport.customer_external_id.in_(
-        [c.external_id for c in customers])))
+    drop_exports(s, {e.lower() for e in emails}, {c.external_id for c in customers})
     _erase_raw_deliveries(s, [*emails, *(c.external_id for c in customers)])
     log.info("customer data erased: %d customer records, %d identities", len(customers),
              len(identities))
     return len(customers)
+
+
+def drop_exports(s: Session, emails: set[str], external_ids: set[str]) -> int:
+    """Delete the exports made for an erased customer; returns how many. An export of guest
+    orders names no customer id: it is found by the e-mail in it."""
+    dropped = 0
+    for row in s.scalars(select(DataExport)):
+        people = (row.data or {}).get("customers") or []
+        orders = (row.data or {}).get("orders") or []
+        if row.customer_external_id in external_ids or \
+                any(str(c.get("id")) in external_ids or (c.get("email") or "").lower() in emails
+                    for c in people) or \
+                any((o.get("email") or "").lower() in emails for o in orders):
+            s.delete(row)
+            dropped += 1
+    return dropped
 
 
 def _erase_raw_deliveries(s: Session, needles: list[str]) -> None:

@@ -11,10 +11,15 @@ from arrosto.models import LoginToken, Order
 from ..factories import make_shop, populate_shop
 
 
-def sign_in(client, db, shop_id):
+def sign_in(client, db, shop_id, lang: str | None = "en"):
+    """Signed in as the shop's owner; the pages in ``lang`` as the language switch sets it
+    (English, which the tests read, even for an Italian shop), or the default with None."""
     token = create_login_token(db, shop_id)
     res = client.get(f"/admin/login/{token}")
     assert res.status_code == 302
+    if lang:
+        with client.session_transaction() as browser:
+            browser["lang"] = lang
     return token
 
 

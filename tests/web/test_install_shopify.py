@@ -114,14 +114,18 @@ def assert_installed(db, fake):
 def test_token_exchange_install(client, db, fake, token_endpoint):
     res = client.get(f"/shopify?shop={DOMAIN}&host=YWRtaW4&embedded=1&id_token="
                      f"{session_token()}")
-    assert res.status_code == 302 and res.headers["Location"].endswith("/admin/")
+    assert res.status_code == 302
+    location = urlsplit(res.headers["Location"])
+    assert location.path == "/admin/"
+    # on into the admin with the session token: embedded pages never rely on a cookie
+    assert parse_qs(location.query)["embedded"] == ["1"] and "id_token" in parse_qs(location.query)
     sent = json.loads(token_endpoint.calls[0].request.body)
     assert sent["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange"
     assert sent["subject_token_type"] == "urn:ietf:params:oauth:token-type:id_token"
     assert sent["requested_token_type"] == \
         "urn:shopify:params:oauth:token-type:offline-access-token"
     assert_installed(db, fake)
-    page = client.get("/admin/")
+    page = client.get(f"/admin/?embedded=1&id_token={session_token()}")
     assert page.status_code == 200
     assert f"frame-ancestors https://{DOMAIN} https://admin.shopify.com" in \
         page.headers["Content-Security-Policy"]
@@ -169,7 +173,8 @@ def test_authorization_code_install(client, db, fake, token_endpoint):
     assert query["client_id"] == API_KEY and "grant_options[]" not in query
     assert query["redirect_uri"] == "http://localhost/auth/shopify/callback"
     res = client.get(f"/auth/shopify/callback?{signed_query(code='c0de', state=query['state'])}")
-    assert res.status_code == 302 and res.headers["Location"].endswith("/admin/")
+    assert res.status_code == 302
+    assert res.headers["Location"].endswith("/admin/")  # standalone: the cookie session
     sent = json.loads(token_endpoint.calls[0].request.body)
     assert sent["code"] == "c0de" and sent["client_id"] == API_KEY
     assert_installed(db, fake)

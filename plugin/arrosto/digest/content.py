@@ -312,7 +312,7 @@ def _actions(d: dict[str, Any], base: str) -> list[dict[str, Any]]:
                             "count": product["complaints"], "url": product["url"]})
     for promotion in d["promotions"]["pending"]:
         actions.append({"kind": "approve_promotion", "title": promotion["title"],
-                        "url": f"{base}/admin/"})
+                        "url": f"{base}/admin/promotions/{promotion['id']}"})
     for account in d["x_budget"]:
         if account["budget"] and account["share"] >= BUDGET_WARNING:
             actions.append({"kind": "x_budget", "handle": account["handle"],

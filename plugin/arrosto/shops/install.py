@@ -3,6 +3,7 @@ details, registers webhooks and runs the first sync. No web code here."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 
@@ -77,8 +78,13 @@ def save_woocommerce_keys(db: Database, store_url: str, keys: Any) -> int:
                   "wc_key_id": keys.key_id, "wc_key_permissions": keys.key_permissions})
 
 
+NONCE = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what ``secrets.token_urlsafe`` makes
+
+
 def shop_for_nonce(db: Database, nonce: str, browser_digest: str) -> int | None:
     """The WooCommerce shop connected by this browser's attempt, once the keys arrived."""
+    if not NONCE.fullmatch(nonce or ""):  # never ours (and NUL is an error on PostgreSQL)
+        return None
     with db.transaction() as s:
         state = s.scalar(select(AuthState).where(AuthState.nonce == nonce,
                                                  AuthState.platform == "woocommerce"))

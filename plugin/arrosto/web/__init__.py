@@ -1,14 +1,38 @@
 """Web surfaces: one blueprint a module (health, admin; install, webhooks and api as they land)."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from ..db import Database
 
 csrf = CSRFProtect()
+babel = Babel()
+LANGUAGES = ("en", "it")
+
+
+def select_locale() -> str:
+    """The owner's choice (``?lang=`` remembered in the session), else the shop's language,
+    else the browser's. Outside a request (jobs, the CLI, tests): English."""
+    if not has_request_context():
+        return "en"
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        if session is not None and request.path.startswith("/admin"):
+            session["lang"] = chosen
+        return chosen
+    remembered = session.get("lang") if session is not None else None
+    if remembered in LANGUAGES:
+        return remembered
+    shop = g.get("shop")
+    language = (getattr(shop, "language", None) or "")[:2]
+    if language in LANGUAGES:
+        return language
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -16,24 +40,47 @@ class SessionInterface(SecureCookieSessionInterface):
     the signed-cookie work there is a measurable share of the receiver's time."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/webhooks/"):
+        if request.path.startswith(("/webhooks/", "/api/")):  # the API: bearer tokens only
             return None  # Flask substitutes a null session, which is never saved
         return super().open_session(app, request)
 
 
-def init_app(app: Flask) -> None:
-    from . import admin, digest, health, inbox, install, verify, webhooks
+class RowId(IntegerConverter):
+    """``<int:…>`` in every route: at most the largest id a table holds, so a longer number is a
+    404 from the router instead of an overflow in the database driver (a 500)."""
 
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, digest, embedded, health, inbox, install, verify, webhooks
+
+    app.url_map.converters["int"] = RowId  # before any blueprint adds its rules
     # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
     # callback) are signed or nonce-bound instead and are exempted where they are defined
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # bound to the session instead
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # Referer is stripped inside Shopify
+    # checked by check_csrf below: a request signed by a Shopify session token needs no token
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.session_interface = SessionInterface()
     csrf.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "web/translations")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = lambda: str(get_locale() or "en")
     csrf.exempt(webhooks.bp)
+    from . import api
+    csrf.exempt(api.bp)  # bearer tokens, never the cookie session
+    app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)
+    from . import promotions
+    app.register_blueprint(promotions.bp)
+    from . import owner
+    app.register_blueprint(owner.bp)
     app.register_blueprint(install.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(verify.bp)
@@ -42,6 +89,14 @@ def init_app(app: Flask) -> None:
     if proxies:
         # the client address of the verification page's per-address limit, behind the proxy
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
+
+    @app.before_request
+    def check_csrf():
+        if request.method not in app.config["WTF_CSRF_METHODS"] or \
+                request.path.startswith(("/webhooks/", "/api/")):
+            return  # signed deliveries, bearer tokens: nothing ambient to forge
+        if embedded.claims() is None:
+            csrf.protect(apply_exemptions=True)
 
     @app.teardown_appcontext
     def close_session(_exc) -> None:
@@ -54,11 +109,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # only the Shopify admin of the shop that opened us may frame the app
-        shop = session.get("frame_shop")
+        shop = g.get("frame_shop") or session.get("frame_shop")
         ancestors = f"https://{shop} https://admin.shopify.com" if shop else "'none'"
+        # App Bridge, the one script not shipped with Arrosto, only inside the Shopify admin
+        scripts = "'self' https://cdn.shopify.com" if g.get("embedded") else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src {scripts}; "
             f"frame-ancestors {ancestors}; base-uri 'none'; "
             f"form-action 'self'{g.get('form_action_extra', '')}")
         return response
@@ -77,11 +134,14 @@ def init_app(app: Flask) -> None:
 
 
 def _error_page(code: int, title: str):
-    def handler(_exc):
+    def handler(exc):
+        # a 405 names the methods that are allowed (the exception's Allow header)
+        headers = [(k, v) for k, v in getattr(exc, "get_headers", lambda: [])()
+                   if k.lower() == "allow"]
         if request.path.startswith(("/api/", "/webhooks/")) or request.accept_mimetypes.best \
                 == "application/json":
-            return jsonify(error=title.lower()), code
-        return render_template("error.html", code=code, title=title), code
+            return jsonify(error=title.lower()), code, headers
+        return render_template("error.html", code=code, title=title), code, headers
     return handler
 
 

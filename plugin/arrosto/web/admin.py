@@ -29,6 +29,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +52,7 @@ from ..models import (
 )
 from ..social import accounts as social_accounts
 from ..support.sla import overdue_cases
-from . import current_db
+from . import current_db, embedded
 from .install import _new_state, _use_state
 
 log = logging.getLogger(__name__)
@@ -62,21 +63,47 @@ FLOW_KEY = "social_flow"
 
 
 def shop_required(view):
+    """Sign-in for every admin page: a Shopify session token when embedded in the Shopify
+    admin (on every request, see :mod:`.embedded`), else the signed session cookie of the
+    standalone admin. Anything else (a tampered or stale cookie, an uninstalled shop) signs
+    out."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        shop_id = session.get("shop_id")
-        if not isinstance(shop_id, int):
-            return render_template("admin/signed_out.html"), 401
         db = current_db()
-        with db.transaction() as s:
-            shop = s.get(Shop, shop_id)
-        if shop is None or shop.status == "uninstalled":
-            session.clear()
-            return render_template("admin/signed_out.html"), 401
+        if embedded.embedded_request():
+            claims = embedded.claims()
+            if claims is None:
+                return embedded.bounce()
+            with db.transaction(all_shops=True) as s:
+                shop = embedded.shop_for(s, claims)
+            if shop is None or shop.status == "uninstalled":
+                if request.method == "GET" and embedded.session_token():
+                    # not installed (or reinstalled): token exchange first, then back here
+                    return redirect(url_for("install.shopify_app",
+                                            id_token=embedded.session_token()))
+                return render_template("admin/signed_out.html", embedded=True), 401
+            g.embedded = True
+            g.frame_shop = shop.domain
+        else:
+            shop_id = session.get("shop_id")
+            if not isinstance(shop_id, int):
+                if not session and current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+                    session.clear()  # a cookie that did not verify (tampered) is deleted
+                return render_template("admin/signed_out.html"), 401
+            with db.transaction() as s:
+                shop = s.get(Shop, shop_id)
+            if shop is None or shop.status == "uninstalled":
+                session.clear()
+                return render_template("admin/signed_out.html"), 401
         g.shop = shop
-        g.db_session = db.shop_session(shop_id)
+        g.db_session = db.shop_session(shop.id)
         return view(*args, **kwargs)
     return wrapped
+
+
+@bp.get("/session-token-bounce")
+def session_token_bounce():
+    return embedded.bounce_page()
 
 
 @bp.get("/login/<token>")
@@ -160,17 +187,17 @@ def add_product_keyword(product_id: int):
     """The owner's term for a product ("auto" context: the same rule as the catalog's terms)."""
     context = {"yes": True, "no": False}.get(request.form.get("needs_context", "auto"))
     return _edit_keyword(product_id, lambda s, shop, term: add_keyword(
-        s, shop, product_id, term, needs_context=context), "added")
+        s, shop, product_id, term, needs_context=context), added=True)
 
 
 @bp.post("/products/<int:product_id>/keywords/remove")
 @shop_required
 def remove_product_keyword(product_id: int):
     return _edit_keyword(product_id, lambda s, shop, term: remove_keyword(
-        s, shop, product_id, term), "removed")
+        s, shop, product_id, term), added=False)
 
 
-def _edit_keyword(product_id: int, edit, done: str):
+def _edit_keyword(product_id: int, edit, *, added: bool):
     term = request.form.get("term", "").strip()
     try:
         with current_db().transaction(g.shop.id) as s:
@@ -181,8 +208,10 @@ def _edit_keyword(product_id: int, edit, done: str):
     except ValueError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"“{saved}” {done}: it counts from the next posts read, and re-syncing the "
-              "catalog keeps it.", "ok")
+        flash(gettext("“%(term)s” added: it counts from the next posts read, and re-syncing "
+                      "the catalog keeps it.", term=saved) if added else
+              gettext("“%(term)s” removed: it counts from the next posts read, and "
+                      "re-syncing the catalog keeps it.", term=saved), "ok")
     return redirect(url_for("admin.product", product_id=product_id))
 
 
@@ -274,7 +303,8 @@ def _set_active(account_id: int, active: bool):
     handle = _account_or_404(account_id).handle
     with current_db().transaction(g.shop.id) as s:
         s.get(SocialAccount, account_id).active = active
-    flash(f"@{handle}: listening {'resumed' if active else 'paused'}.", "ok")
+    flash(gettext("@%(handle)s: listening resumed.", handle=handle) if active else
+          gettext("@%(handle)s: listening paused.", handle=handle), "ok")
     return redirect(url_for("admin.accounts"))
 
 
@@ -309,13 +339,14 @@ def _finish_flow(network: str) -> dict | None:
 
 
 def _flow_refused():
-    return _accounts_page("This authorisation was already used, has expired, or was started in "
-                          "another browser. Please connect the account again.", 403)
+    return _accounts_page(gettext("This authorisation was already used, has expired, or was "
+                                  "started in another browser. Please connect the account "
+                                  "again."), 403)
 
 
 def _connected(network: str, handle: str):
-    flash(f"{network} account @{handle} connected: Arrosto listens to it from the next run.",
-          "ok")
+    flash(gettext("%(network)s account @%(handle)s connected: Arrosto listens to it from the "
+                  "next run.", network=network, handle=handle), "ok")
     return redirect(url_for("admin.accounts"))
 
 
@@ -329,8 +360,9 @@ def _x_auth():
 @shop_required
 def x_connect():
     if not _settings().x_client_id:
-        return _accounts_page("Connecting X needs the X app's OAuth 2.0 client id and secret: "
-                              "set ARROSTO_X_CLIENT_ID and ARROSTO_X_CLIENT_SECRET.", 400)
+        return _accounts_page(gettext("Connecting X needs the X app's OAuth 2.0 client id and "
+                                      "secret: set ARROSTO_X_CLIENT_ID and "
+                                      "ARROSTO_X_CLIENT_SECRET."), 400)
     verifier = secrets.token_urlsafe(96)[:128]
     nonce = _start_flow("x", code_verifier=verifier)
     return redirect(_x_auth().authorization_url_for(nonce, verifier))
@@ -341,8 +373,8 @@ def x_connect():
 def x_callback():
     if request.args.get("error"):
         session.pop(FLOW_KEY, None)
-        return _accounts_page("X did not connect the account: the authorisation was not "
-                              "given.", 400)
+        return _accounts_page(gettext("X did not connect the account: the authorisation was "
+                                      "not given."), 400)
     flow = _finish_flow("x")
     if flow is None:
         return _flow_refused()
@@ -350,9 +382,11 @@ def x_callback():
         tokens = _x_auth().exchange(request.args.get("code", ""), flow["code_verifier"])
         _account_id, handle = social_accounts.connect_x(current_db(), g.shop.id, tokens)
     except AuthError as exc:
-        return _accounts_page(f"X refused to connect the account ({exc}).", 403)
+        return _accounts_page(gettext("%(network)s refused to connect the account "
+                                      "(%(reason)s).", network="X", reason=exc), 403)
     except PlatformError as exc:
-        return _accounts_page(f"X could not be reached, please try again ({exc}).", 503)
+        return _accounts_page(gettext("%(network)s could not be reached, please try again "
+                                      "(%(reason)s).", network="X", reason=exc), 503)
     return _connected("X", handle)
 
 
@@ -364,16 +398,17 @@ def bluesky_connect():
     handle = request.form.get("handle", "").strip()
     password = request.form.get("app_password", "").strip()
     if not handle or not password:
-        return _accounts_page("Give the account's handle and an app password.", 400,
+        return _accounts_page(gettext("Give the account's handle and an app password."), 400,
                               bluesky_handle=handle)
     try:
         _account_id, handle = social_accounts.connect_bluesky(current_db(), g.shop.id, handle,
                                                               password)
     except AuthError as exc:
-        return _accounts_page(f"Bluesky refused this handle and app password ({exc}).", 400,
-                              bluesky_handle=handle)
+        return _accounts_page(gettext("Bluesky refused this handle and app password "
+                                      "(%(reason)s).", reason=exc), 400, bluesky_handle=handle)
     except PlatformError as exc:
-        return _accounts_page(f"Bluesky could not be reached, please try again ({exc}).", 503,
+        return _accounts_page(gettext("%(network)s could not be reached, please try again "
+                                      "(%(reason)s).", network="Bluesky", reason=exc), 503,
                               bluesky_handle=handle)
     except ArrostoError as exc:
         return _accounts_page(str(exc), 400, bluesky_handle=handle)
@@ -399,11 +434,11 @@ def mastodon_connect():
                             client_secret=client_secret)
         url = mastodon.authorization_url(instance, client_id, client_secret, redirect_uri, nonce)
     except ConfigError as exc:
-        return _accounts_page(f"That is not an instance's address ({exc}).", 400,
-                              instance=given)
+        return _accounts_page(gettext("That is not an instance's address (%(reason)s).",
+                                      reason=exc), 400, instance=given)
     except PlatformError as exc:
-        return _accounts_page(f"{given} did not let Arrosto register ({exc}).", 502,
-                              instance=given)
+        return _accounts_page(gettext("%(instance)s did not let Arrosto register (%(reason)s).",
+                                      instance=given, reason=exc), 502, instance=given)
     return render_template("admin/authorise.html", url=url,
                            where=urlsplit(instance).netloc)
 
@@ -415,8 +450,8 @@ def mastodon_callback():
 
     if request.args.get("error"):
         session.pop(FLOW_KEY, None)
-        return _accounts_page("Mastodon did not connect the account: the authorisation was "
-                              "not given.", 400)
+        return _accounts_page(gettext("Mastodon did not connect the account: the authorisation "
+                                      "was not given."), 400)
     flow = _finish_flow("mastodon")
     if flow is None:
         return _flow_refused()
@@ -430,10 +465,11 @@ def mastodon_callback():
             current_db(), g.shop.id, instance,
             {"client_id": client_id, "client_secret": client_secret, "access_token": token})
     except AuthError as exc:
-        return _accounts_page(f"The instance refused to connect the account ({exc}).", 403)
+        return _accounts_page(gettext("The instance refused to connect the account "
+                                      "(%(reason)s).", reason=exc), 403)
     except PlatformError as exc:
-        return _accounts_page(f"The instance could not be reached, please try again ({exc}).",
-                              503)
+        return _accounts_page(gettext("The instance could not be reached, please try again "
+                                      "(%(reason)s).", reason=exc), 503)
     return _connected("Mastodon", handle)
 
 
@@ -505,20 +541,20 @@ def save_digest():
         if not address:
             continue
         if "@" not in address or " " in address or len(address) > 320:
-            return _digest_page(error=f"“{address}” is not an e-mail address.", status=400,
-                                form=form)
+            return _digest_page(error=gettext("“%(address)s” is not an e-mail address.",
+                                              address=address), status=400, form=form)
         if address not in addresses:
             addresses.append(address)
     if len(addresses) > DIGEST_EMAIL_MAX:
-        return _digest_page(error=f"At most {DIGEST_EMAIL_MAX} recipients.", status=400,
-                            form=form)
+        return _digest_page(error=gettext("At most %(num)d recipients.", num=DIGEST_EMAIL_MAX),
+                            status=400, form=form)
     try:
         hour = int(form.get("hour", ""))
     except ValueError:
         hour = -1
     if not 0 <= hour <= 23:
-        return _digest_page(error="The hour is a whole number from 0 to 23.", status=400,
-                            form=form)
+        return _digest_page(error=gettext("The hour is a whole number from 0 to 23."),
+                            status=400, form=form)
     language, quiet = form.get("language"), form.get("quiet")
     if language not in LANGUAGES or quiet not in QUIET_CHOICES:
         abort(400)
@@ -536,7 +572,7 @@ def save_digest():
                 s.add(DigestRecipient(email=address))
             elif row.unsubscribed_at is not None:
                 row.unsubscribed_at = None  # the owner added it back
-    flash("Digest settings saved.", "ok")
+    flash(gettext("Digest settings saved."), "ok")
     return redirect(url_for("admin.digest"))
 
 
@@ -548,8 +584,10 @@ def digest_test():
     try:
         sent = send_test(current_db(), _settings(), g.shop.id, _digest_day())
     except ArrostoError as exc:
-        flash(f"The test was not sent: {exc}", "error")
+        flash(gettext("The test was not sent: %(reason)s", reason=exc), "error")
     else:
-        flash(f"Test digest sent to {sent} recipient{'' if sent == 1 else 's'}." if sent else
-              "No recipient to send a test to: add an address first.", "ok" if sent else "error")
+        flash(ngettext("Test digest sent to %(num)d recipient.",
+                       "Test digest sent to %(num)d recipients.", sent) if sent else
+              gettext("No recipient to send a test to: add an address first."),
+              "ok" if sent else "error")
     return redirect(url_for("admin.digest"))

@@ -28,6 +28,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import case as case_when
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,12 +64,12 @@ def _settings():
 def _duration(delta: dt.timedelta) -> str:
     minutes = max(int(delta.total_seconds() // 60), 0)
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(minutes)d min", minutes=minutes)
     if minutes < 6 * 60 and minutes % 60:  # a promise of a few hours: to the minute
-        return f"{minutes // 60} h {minutes % 60} min"
+        return gettext("%(hours)d h %(minutes)d min", hours=minutes // 60, minutes=minutes % 60)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} d"
+        return gettext("%(hours)d h", hours=minutes // 60)
+    return gettext("%(days)d d", days=minutes // (24 * 60))
 
 
 def _first_words(text: str, count: int = EXCERPT_WORDS) -> str:
@@ -125,13 +126,24 @@ class Row:
 
 
 REPLY_STATES = (  # most urgent first: what the inbox shows when a case has several messages
-    ("failed", "not sent: see the problem"),
-    ("draft", "draft to approve"),
-    ("approved", "sending"),
-    ("sending", "sending"),
-    ("sent", "sent"),
-    ("cancelled", "cancelled"),
+    ("failed", lazy_gettext("not sent: see the problem")),
+    ("draft", lazy_gettext("draft to approve")),
+    ("approved", lazy_gettext("sending")),
+    ("sending", lazy_gettext("sending")),
+    ("sent", lazy_gettext("sent")),
+    ("cancelled", lazy_gettext("cancelled")),
 )
+#: a reply's state in the owner's words (as the templates' admin/_labels.html say it)
+MESSAGE_STATE_NAMES = {
+    "draft": lazy_gettext("draft"), "approved": lazy_gettext("approved"),
+    "sending": lazy_gettext("sending"), "sent": lazy_gettext("sent"),
+    "failed": lazy_gettext("failed"), "cancelled": lazy_gettext("cancelled"),
+    "superseded": lazy_gettext("replaced"),
+}
+
+
+def _state_name(state: str) -> str:
+    return str(MESSAGE_STATE_NAMES.get(state, state))
 
 
 @bp.get("/inbox")
@@ -205,7 +217,8 @@ def _rows(s: Session, cases: list[Case], overdue_ids: set[int], now: dt.datetime
     for case in cases:
         post = latest.get(case.id)
         states = replies.get(case.id, set())
-        reply = next((label for state, label in REPLY_STATES if state in states), "no draft")
+        reply = next((str(label) for state, label in REPLY_STATES if state in states),
+                     gettext("no draft"))
         rows.append(Row(case=case, age=_duration(now - case.opened_at),
                         excerpt=_first_words(post.text) if post else "",
                         order_name=order_names.get(case.order_id),
@@ -222,7 +235,7 @@ def _sla(case: Case, overdue_ids: set[int], hours: float, now: dt.datetime) -> s
     if case.intent != "complaint" or case.state != "open" or case.first_response_at:
         return None
     due = case.opened_at + dt.timedelta(hours=hours)
-    return "overdue" if due <= now else f"due in {_duration(due - now)}"
+    return "overdue" if due <= now else gettext("due in %(time)s", time=_duration(due - now))
 
 
 # --- a case ---------------------------------------------------------------------------------------
@@ -308,12 +321,13 @@ def _redraft(s: Session, case: Case) -> str:
     went, in the owner's words."""
     messages = drafts.draft_replies(s, case, settings=_settings(), replace=True)
     if not messages:
-        return "there is no post of the author to reply to"
+        return gettext("there is no post of the author to reply to")
     done = {m.state for m in messages} - {"draft"}
     if done:
-        return (f"the reply to the author's latest post is already {' and '.join(sorted(done))}, "
-                "so it was left as it is")
-    return "the drafts were written again"
+        return gettext("the reply to the author's latest post is already %(state)s, so it was "
+                       "left as it is", state=gettext(" and ").join(
+                           _state_name(state) for state in sorted(done)))
+    return gettext("the drafts were written again")
 
 
 @bp.post("/cases/<int:case_id>/orders/<int:order_id>/confirm")
@@ -330,7 +344,7 @@ def confirm_order(case_id: int, order_id: int):
         name = order.name
         linking.confirm_link(s, case, order.id)
         outcome = _redraft(s, case)
-    flash(f"Linked to order {name}: {outcome}.", "ok")
+    flash(gettext("Linked to order %(name)s: %(outcome)s.", name=name, outcome=outcome), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
@@ -347,12 +361,13 @@ def link_order(case_id: int):
             Order.number == int(digits) if digits.isdigit() and len(digits) < 16 else false()))
             .order_by(Order.created_at.desc()).limit(1)) if wanted else None
         if order is None:
-            flash(f"There is no order “{wanted}” in this shop.", "error")
+            flash(gettext("There is no order “%(order)s” in this shop.", order=wanted),
+                  "error")
             return redirect(url_for("inbox.case", case_id=case_id))
         name = order.name
         linking.confirm_link(s, case, order.id)
         outcome = _redraft(s, case)
-    flash(f"Linked to order {name}: {outcome}.", "ok")
+    flash(gettext("Linked to order %(name)s: %(outcome)s.", name=name, outcome=outcome), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
@@ -370,7 +385,9 @@ def reject_order(case_id: int, order_id: int):
         name, was_linked = order.name, case.order_id == order.id
         linking.reject_link(s, case, order.id)
         outcome = _redraft(s, case) if was_linked else None
-    flash(f"Order {name} is not this case's" + (f": {outcome}." if outcome else "."), "ok")
+    flash(gettext("Order %(name)s is not this case's: %(outcome)s.", name=name,
+                  outcome=outcome) if outcome else
+          gettext("Order %(name)s is not this case's.", name=name), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
@@ -399,18 +416,18 @@ def approve_message(case_id: int, message_id: int):
         send.queue_sends([message_id])
     except Exception:  # noqa: BLE001 - the queue's backend; the approval itself stands
         log.exception("message %s approved but not queued", message_id)
-        flash("Approved, but the job queue did not answer: the reply waits until the "
-              "worker is back.", "error")
+        flash(gettext("Approved, but the job queue did not answer: the reply waits until the "
+                      "worker is back."), "error")
         return redirect(url_for("inbox.case", case_id=case_id))
     with current_db().transaction(g.shop.id) as s:  # jobs may run inline (demo, tests)
         state, error = s.execute(select(Message.state, Message.last_error)
                                  .where(Message.id == message_id)).one()
     if state == "sent":
-        flash("Approved and sent.", "ok")
+        flash(gettext("Approved and sent."), "ok")
     elif state == "failed":
-        flash(f"Approved, but not sent: {error}", "error")
+        flash(gettext("Approved, but not sent: %(reason)s", reason=error), "error")
     else:
-        flash("Approved: it is being sent.", "ok")
+        flash(gettext("Approved: it is being sent."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
@@ -422,12 +439,13 @@ def sent_by_hand(case_id: int, message_id: int):
     with current_db().transaction(g.shop.id) as s:
         message = _message_or_404(s, case_id, message_id)
         if message.state not in EDITABLE:
-            flash(f"This message is already {message.state}.", "error")
+            flash(gettext("This message is already %(state)s.",
+                          state=_state_name(message.state)), "error")
             return redirect(url_for("inbox.case", case_id=case_id))
         if text:
             message.text = text
         send.mark_sent_by_hand(s, message)
-    flash("Recorded as sent by you: the case now waits for the customer.", "ok")
+    flash(gettext("Recorded as sent by you: the case now waits for the customer."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
@@ -448,26 +466,27 @@ def _set_state(case_id: int, state: str):
         case = _case_or_404(s, case_id)
         case.state = state
         case.resolved_at = utcnow() if state == "resolved" else None
-    flash("Case resolved." if state == "resolved" else "Case reopened.", "ok")
+    flash(gettext("Case resolved.") if state == "resolved" else gettext("Case reopened."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
 
 # --- reply settings -------------------------------------------------------------------------------
 
 SITUATION_NAMES = {
-    "complaint_unlinked": "Complaint, order not found yet",
-    "complaint_not_shipped": "Complaint, order not shipped",
-    "complaint_in_transit": "Complaint, order on its way",
-    "complaint_delivered": "Complaint, order delivered",
-    "complaint_partial": "Complaint, part of the order missing",
-    "complaint_refund": "Complaint, asking for a refund",
-    "complaint_cancelled": "Complaint, order cancelled",
-    "question_order": "Question about an order",
-    "question_product": "Question about a product",
-    "question_general": "Other question",
+    "complaint_unlinked": lazy_gettext("Complaint, order not found yet"),
+    "complaint_not_shipped": lazy_gettext("Complaint, order not shipped"),
+    "complaint_in_transit": lazy_gettext("Complaint, order on its way"),
+    "complaint_delivered": lazy_gettext("Complaint, order delivered"),
+    "complaint_partial": lazy_gettext("Complaint, part of the order missing"),
+    "complaint_refund": lazy_gettext("Complaint, asking for a refund"),
+    "complaint_cancelled": lazy_gettext("Complaint, order cancelled"),
+    "question_order": lazy_gettext("Question about an order"),
+    "question_product": lazy_gettext("Question about a product"),
+    "question_general": lazy_gettext("Other question"),
 }
-LANGUAGE_NAMES = {"it": "Italian", "en": "English"}
-CHANNEL_NAMES = {"public": "public reply", "private": "private message"}
+LANGUAGE_NAMES = {"it": lazy_gettext("Italian"), "en": lazy_gettext("English")}
+CHANNEL_NAMES = {"public": lazy_gettext("public reply"),
+                 "private": lazy_gettext("private message")}
 #: variables only private templates have (the order's): named when a public one uses them
 PRIVATE_VARIABLES = ("first_name", "order_name", "items", "status", "tracking", "days",
                      "cancel_reason", "refunded")
@@ -538,7 +557,7 @@ def preview(shop: Shop, key: str, template: str, now: dt.datetime | None = None
         context = drafts.private_context(
             drafts.public_context(shop, product, lang, dm=True, verify_url=verify_url),
             _order_for(situation, example.order, now), example.customer, lang, now)
-        return [_render(template, context, "As a private message", None)]
+        return [_render(template, context, gettext("As a private message"), None)]
     check = (private_data(customer=example.customer, order=example.order),
              [EXAMPLE_VERIFY_URL, example.product.url])
     if situation == "question_general":
@@ -546,12 +565,13 @@ def preview(shop: Shop, key: str, template: str, now: dt.datetime | None = None
         return [_render(template, {**drafts.public_context(shop, None, lang, dm=False,
                                                            verify_url=None), "answer": found},
                         label, check)
-                for found, label in ((answer, "With an answer from your FAQ"),
-                                     (None, "When no answer fits (you write it)"))]
+                for found, label in ((answer, gettext("With an answer from your FAQ")),
+                                     (None, gettext("When no answer fits (you write it)")))]
     has_private = situation == "question_order" or \
         template_key(lang, situation, "private") in DEFAULTS
-    variants = ((True, "Where a private message follows (X, Mastodon)"),
-                (False, "Where none can (Bluesky)")) if has_private else ((False, "Public"),)
+    variants = ((True, gettext("Where a private message follows (X, Mastodon)")),
+                (False, gettext("Where none can (Bluesky)"))) if has_private else \
+        ((False, gettext("Public")),)
     return [_render(template, drafts.public_context(shop, product, lang, dm=dm,
                                                     verify_url=None if dm else verify_url),
                     label, check)
@@ -577,8 +597,8 @@ def _render(template: str, context: dict[str, Any], label: str, check) -> Previe
         reason = str(exc)
         named = re.search(r"'(\w+)' is undefined", reason)
         if check is not None and named and named.group(1) in PRIVATE_VARIABLES:
-            reason += (f" — {named.group(1)} is the customer's order data: only private "
-                       "messages have it")
+            reason = gettext("%(reason)s — %(name)s is the customer's order data: only "
+                             "private messages have it", reason=reason, name=named.group(1))
         return Preview(label, None, [reason])
     problems = []
     if check is not None:
@@ -592,8 +612,9 @@ def _render(template: str, context: dict[str, Any], label: str, check) -> Previe
             bare = bare.replace(url, " ")
         numbers = [m.raw for m in linking.find_order_numbers(bare) if m.strong]
         if numbers and not any("order number" in p for p in problems):
-            problems.append(f"it contains what looks like an order number ({', '.join(numbers)}): "
-                            "a public reply never carries one")
+            problems.append(gettext("it contains what looks like an order number "
+                                    "(%(numbers)s): a public reply never carries one",
+                                    numbers=", ".join(numbers)))
     return Preview(label, text, problems)
 
 
@@ -605,8 +626,9 @@ def _templates(shop_settings: dict[str, Any], texts: dict[str, str]) -> list[dic
         situation, channel = rest.rsplit(".", 1)
         rows.append({"key": key, "default": default, "owned": bool(owned.get(key)),
                      "text": texts.get(key, owned.get(key, "")), "lang": lang,
-                     "name": f"{SITUATION_NAMES.get(situation, situation)}, "
-                             f"{CHANNEL_NAMES[channel]}",
+                     "name": gettext("%(situation)s, %(channel)s",
+                                     situation=SITUATION_NAMES.get(situation, situation),
+                                     channel=CHANNEL_NAMES[channel]),
                      "anchor": _anchor(key)})
     return rows
 
@@ -636,7 +658,7 @@ def _settings_page(*, error: str | None = None, status: int = 200,
     return render_template(
         "admin/reply_settings.html", error=error, values=values,
         templates=_templates(shop_settings, texts or {}), previews=previews or {},
-        languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in LANGUAGES],
+        languages=[(lang, str(LANGUAGE_NAMES.get(lang, lang))) for lang in LANGUAGES],
         example=example, example_verify_url=EXAMPLE_VERIFY_URL,
         private_variables=PRIVATE_VARIABLES), status
 
@@ -656,11 +678,12 @@ def save_reply_settings():
     except ValueError:
         hours = None
     if hours is None or not 0 < hours <= MAX_SLA_HOURS:
-        return _settings_page(error=f"The response-time promise is a number of hours between "
-                                    f"0 and {MAX_SLA_HOURS}.", status=400, form=form)
+        return _settings_page(error=gettext("The response-time promise is a number of hours "
+                                            "between 0 and %(most)d.", most=MAX_SLA_HOURS),
+                              status=400, form=form)
     if email and not EMAIL.fullmatch(email):
-        return _settings_page(error=f"“{email}” is not an e-mail address.", status=400,
-                              form=form)
+        return _settings_page(error=gettext("“%(address)s” is not an e-mail address.",
+                                            address=email), status=400, form=form)
     with current_db().transaction(g.shop.id) as s:
         shop = s.get(Shop, g.shop.id)
         settings = dict(shop.settings or {})  # a new dict: the JSON column tracks assignment
@@ -670,7 +693,7 @@ def save_reply_settings():
         else:
             settings.pop("support_email", None)
         shop.settings = settings
-    flash("Reply settings saved.", "ok")
+    flash(gettext("Reply settings saved."), "ok")
     return redirect(url_for("inbox.reply_settings"))
 
 
@@ -688,7 +711,8 @@ def preview_template():
     shown = preview(g.shop, key, text if text.strip() else DEFAULTS[key])
     if not text.strip():
         for pv in shown:
-            pv.label += " (your box is empty: this is the default)"
+            pv.label = gettext("%(label)s (your box is empty: this is the default)",
+                               label=pv.label)
     return _settings_page(texts={key: text}, previews={key: shown})
 
 
@@ -702,9 +726,9 @@ def save_template():
     if text:
         shown = preview(g.shop, key, text)
         if any(p.problems for p in shown):
-            return _settings_page(error=f"Your version of {key} was not saved: see the problems "
-                                        "below.", status=400, texts={key: text},
-                                  previews={key: shown})
+            return _settings_page(error=gettext("Your version of %(key)s was not saved: see the "
+                                                "problems below.", key=key), status=400,
+                                  texts={key: text}, previews={key: shown})
     with current_db().transaction(g.shop.id) as s:
         shop = s.get(Shop, g.shop.id)
         settings = dict(shop.settings or {})
@@ -715,6 +739,6 @@ def save_template():
             templates.pop(key, None)
         settings["reply_templates"] = templates
         shop.settings = settings
-    flash(f"Your version of {key} is saved: new drafts use it." if text
-          else f"{key}: the default is back.", "ok")
+    flash(gettext("Your version of %(key)s is saved: new drafts use it.", key=key) if text
+          else gettext("%(key)s: the default is back.", key=key), "ok")
     return redirect(url_for("inbox.reply_settings", _anchor=_anchor(key)))

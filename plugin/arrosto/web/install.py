@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from ..crypto import token_digest
@@ -58,7 +59,7 @@ def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None,
                bind_browser: bool = True) -> AuthState | None:
     """The pending state for ``nonce``, used up at once (compare-and-swap); None if unknown,
     used, expired, for another shop or another browser."""
-    if not nonce:
+    if not nonce or not shop_install.NONCE.fullmatch(nonce):  # never one of ours
         return None
     now = utcnow()
     with current_db().transaction() as s:
@@ -96,21 +97,28 @@ def shopify_app():
     settings = _settings()
     token = request.args.get("id_token") or _bearer()
     if not token:
-        return _refuse("Open Arrosto from your Shopify admin (Apps → Arrosto).", 401)
+        return _refuse(gettext("Open Arrosto from your Shopify admin (Apps → Arrosto)."), 401)
     try:
         claims = shopify.verify_session_token(token, settings)
     except InvalidSignature as exc:
-        return _refuse(f"The Shopify session could not be verified ({exc}).", 401)
+        return _refuse(gettext("The Shopify session could not be verified (%(reason)s).",
+                               reason=exc), 401)
     try:
         shop_id = shop_install.ensure_shopify_install(current_db(), settings,
                                                       claims.shop_domain, token)
     except AuthError as exc:
-        return _refuse(f"Shopify refused to give Arrosto access ({exc}).", 403)
+        return _refuse(gettext("Shopify refused to give Arrosto access (%(reason)s).",
+                               reason=exc), 403)
     except PlatformError as exc:
-        return _refuse(f"Shopify could not be reached, please try again ({exc}).", 503)
-    response = _sign_in(shop_id)
+        return _refuse(gettext("%(network)s could not be reached, please try again "
+                               "(%(reason)s).", network="Shopify", reason=exc), 503)
+    _sign_in(shop_id)  # the cookie serves a browser that allows it; the token serves all
     session["frame_shop"] = claims.shop_domain
-    return response
+    # on into the admin, which checks the session token again on this and every request
+    args = request.args.to_dict(flat=True)
+    args.setdefault("id_token", token)
+    args["embedded"] = "1"
+    return redirect(url_for("admin.dashboard", **args))
 
 
 def _bearer() -> str | None:
@@ -139,7 +147,7 @@ def shopify_install():
     try:
         shop = _verified_shopify_query()
     except InvalidSignature as exc:
-        return _refuse(f"This install link is not valid: {exc}.", 401)
+        return _refuse(gettext("This install link is not valid: %(reason)s.", reason=exc), 401)
     state = _new_state("shopify", shop)
     redirect_uri = f"{_settings().public_url}{url_for('install.shopify_callback')}"
     return redirect(shopify.authorize_url(shop, _settings(), redirect_uri, state))
@@ -150,17 +158,21 @@ def shopify_callback():
     try:
         shop = _verified_shopify_query()
     except InvalidSignature as exc:
-        return _refuse(f"This authorisation is not valid: {exc}.", 401)
+        return _refuse(gettext("This authorisation is not valid: %(reason)s.", reason=exc),
+                       401)
     if _use_state("shopify", request.args.get("state"), shop) is None:
-        return _refuse("This authorisation was already used, has expired, or was started in "
-                       "another browser. Please install again from your Shopify admin.", 403)
+        return _refuse(gettext("This authorisation was already used, has expired, or was "
+                               "started in another browser. Please install again from your "
+                               "Shopify admin."), 403)
     code = request.args.get("code", "")
     try:
         tokens = shopify.exchange_code(shop, code, _settings())
     except AuthError as exc:
-        return _refuse(f"Shopify refused the authorisation ({exc}).", 403)
+        return _refuse(gettext("Shopify refused the authorisation (%(reason)s).", reason=exc),
+                       403)
     except PlatformError as exc:
-        return _refuse(f"Shopify could not be reached, please try again ({exc}).", 503)
+        return _refuse(gettext("%(network)s could not be reached, please try again "
+                               "(%(reason)s).", network="Shopify", reason=exc), 503)
     shop_id = shop_install.save_shopify_tokens(current_db(), shop, tokens)
     shop_install.connected(current_db(), _settings(), shop_id)
     return _sign_in(shop_id)
@@ -219,7 +231,8 @@ def woocommerce_callback():
 def woocommerce_return():
     """Where the owner's browser lands after approving (or refusing) on the store."""
     if request.args.get("success") == "0":
-        return _refuse("The connection was not approved on the store. You can try again.", 200)
+        return _refuse(gettext("The connection was not approved on the store. You can try "
+                               "again."), 200)
     shop_id = shop_install.shop_for_nonce(current_db(), request.args.get("nonce", ""),
                                           _browser_binding())
     if shop_id is None:

@@ -1,0 +1,1048 @@
+"""The JSON API, ``/api/v1``: the shop's products, orders, posts, support cases, promotions and
+daily digest for the owner's own programs, described by the OpenAPI 3.1 document served at
+``/api/v1/openapi.json``.
+
+A request authenticates with one of the shop's API tokens (``Authorization: Bearer …``, see
+:mod:`arrosto.access` and ``arrosto api-token``), never with the admin's cookie session, so the
+blueprint is exempt from CSRF. Every read goes through the token's shop session: another shop's
+id is a 404. The two writes call what the admin and the CLI call: approving a reply is the
+inbox's :func:`arrosto.support.send.approve`, approving a promotion is
+:func:`arrosto.promotions.outreach.approve_promotion`.
+
+Responses are Pydantic models; their JSON Schemas (2020-12, as OpenAPI 3.1 uses) are the
+document's components, so the document cannot drift from what the views return.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import logging
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.json_schema import models_json_schema
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..access import verify_api_token
+from ..errors import ConfigError
+from ..listening.classify import INTENTS as POST_INTENTS
+from ..models import (
+    Case,
+    Conversion,
+    Message,
+    Order,
+    OrderLink,
+    Outreach,
+    Post,
+    PostProduct,
+    Product,
+    ProductKeyword,
+    Promotion,
+    PromotionProduct,
+    Shop,
+    utcnow,
+)
+from . import current_db
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one is no row, never a driver error
+MAX_PAGE = 100_000
+PER_PAGE, MAX_PER_PAGE = 50, 100
+MAX_TEXT = 10_000
+MENTIONS_WINDOW_DAYS = 30
+CASE_STATES = ("open", "waiting", "resolved")
+CASE_INTENTS = ("complaint", "question")
+DATE = re.compile(r"2[0-9]{3}-[0-9]{2}-[0-9]{2}")  # the digest's dates: years 2000 to 2999
+DIGITS = re.compile(r"[0-9]{1,12}")
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
+
+class Invalid(Exception):
+    """A request the API refuses: answered as ``{"error": ...}`` with ``status``."""
+
+    def __init__(self, status: int, error: str, reason: str | None = None):
+        super().__init__(error)
+        self.status, self.error, self.reason = status, error, reason
+
+
+# --- response and request models (the document's components) ------------------------------------
+
+class Out(BaseModel):
+    """Every field of a response is always present (``null`` when empty)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class Error(BaseModel):
+    error: str = Field(description="What went wrong, in a few words.")
+    reason: str | None = Field(None, description="Why, when there is more to say.")
+
+
+class ShopOut(Out):
+    id: int
+    name: str
+    domain: str
+    platform: str
+    store_url: str | None
+    currency: str
+    timezone: str
+    language: str
+    status: str
+
+
+class Variant(Out):
+    id: int
+    title: str
+    sku: str | None
+    price: str | None
+    compare_at_price: str | None
+    inventory_quantity: int | None
+
+
+class Keyword(Out):
+    term: str
+    source: str = Field(description="auto (from the catalog), owner (added), removed")
+    needs_context: bool
+
+
+class ProductOut(Out):
+    id: int
+    external_id: str
+    title: str
+    handle: str | None
+    vendor: str | None
+    product_type: str | None
+    tags: list[str]
+    status: str
+    url: str | None
+    price: str | None = Field(description="The lowest variant price, as a decimal string.")
+    compare_at_price: str | None
+    inventory_quantity: int | None
+    in_stock: bool | None
+    deleted_at: dt.datetime | None
+
+
+class Mentions(Out):
+    window_days: int
+    recent: int = Field(description="Posts naming the product in the last window_days days.")
+    total: int
+
+
+class ProductDetail(ProductOut):
+    description: str | None
+    variants: list[Variant]
+    keywords: list[Keyword]
+    mentions: Mentions
+
+
+class OrderOut(Out):
+    id: int
+    external_id: str
+    name: str
+    number: int | None
+    created_at: dt.datetime
+    customer_id: int | None
+    email: str | None
+    shipping_name: str | None
+    financial_status: str | None
+    fulfillment_status: str | None
+    cancelled_at: dt.datetime | None
+    total_price: str
+    currency: str
+
+
+class OrderLineOut(Out):
+    id: int
+    product_id: int | None
+    title: str
+    variant_title: str | None
+    sku: str | None
+    quantity: int
+    price: str
+
+
+class FulfillmentOut(Out):
+    id: int
+    status: str | None
+    shipment_status: str | None
+    tracking_company: str | None
+    tracking_number: str | None
+    tracking_url: str | None
+    created_at: dt.datetime | None
+
+
+class CustomerOut(Out):
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+
+
+class OrderDetail(OrderOut):
+    shipping_city: str | None
+    shipping_postcode: str | None
+    cancel_reason: str | None
+    discount_codes: list[str]
+    customer: CustomerOut | None
+    lines: list[OrderLineOut]
+    fulfillments: list[FulfillmentOut]
+
+
+class PostOut(Out):
+    id: int
+    network: str
+    external_id: str
+    author_id: str
+    author_handle: str
+    author_name: str | None
+    text: str
+    lang: str | None
+    created_at: dt.datetime
+    url: str | None
+    source: str
+    intent: str | None
+    sentiment: float | None
+    addresses_shop: bool
+    is_own: bool
+    case_id: int | None
+    product_ids: list[int]
+
+
+class CaseOut(Out):
+    id: int
+    network: str
+    author_handle: str
+    author_name: str | None
+    intent: str
+    state: str
+    addresses_shop: bool
+    lang: str | None
+    order_id: int | None
+    customer_id: int | None
+    link_confidence: float | None
+    opened_at: dt.datetime
+    last_message_at: dt.datetime
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    sla_flagged_at: dt.datetime | None
+
+
+class OrderLinkOut(Out):
+    order_id: int
+    order_name: str
+    confidence: float
+    reasons: list[str]
+    status: str = Field(description="suggested, auto, confirmed, rejected or verified")
+
+
+class Reply(Out):
+    id: int
+    channel: str = Field(description="public or dm")
+    state: str = Field(description="draft, approved, sending, sent, failed or cancelled")
+    text: str
+    automated: bool
+    recipient_handle: str | None
+    in_reply_to_post_id: int | None
+    approved_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    external_id: str | None
+    last_error: str | None
+
+
+class CaseDetail(CaseOut):
+    posts: list[PostOut]
+    order: OrderOut | None
+    order_links: list[OrderLinkOut]
+    messages: list[Reply]
+
+
+class Approval(BaseModel):
+    """The owner's approval of a reply draft, optionally with their edited text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, min_length=1, max_length=MAX_TEXT, pattern=NO_NUL,
+                             description="The text to send instead of the draft's.")
+
+
+class Approved(Out):
+    message: Reply
+    queued: bool = Field(description="False when the job queue did not answer: the approved "
+                                     "reply waits for the worker.")
+
+
+class PromotionOut(Out):
+    id: int
+    source: str
+    external_id: str
+    title: str
+    code: str | None
+    value: str | None
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    state: str = Field(description="pending_approval, approved, sending, done, cancelled or "
+                                   "expired")
+    approved_at: dt.datetime | None
+    created_at: dt.datetime
+    product_ids: list[int]
+
+
+class Audience(Out):
+    watcher: int = Field(description="Asked to be told: an automatic reply after approval.")
+    engaged: int = Field(description="Wrote to the shop first: an automatic reply.")
+    owner: int = Field(description="Talked about the product: the owner's own queue.")
+    excluded: dict[str, int] = Field(description="People left out, per reason.")
+
+
+class PromotionDetail(PromotionOut):
+    audience: Audience
+    outreach: dict[str, dict[str, int]] = Field(
+        description="Stored outreach per group (watcher, engaged, owner) and state.")
+    conversions: int
+    revenue: str
+
+
+class PromotionApproved(Out):
+    promotion: PromotionOut
+    queued: int = Field(description="Messages approved for the outbox.")
+
+
+class Page(Out):
+    page: int
+    per_page: int
+    total: int
+    next_page: int | None
+
+
+class ProductPage(Page):
+    items: list[ProductOut]
+
+
+class OrderPage(Page):
+    items: list[OrderOut]
+
+
+class PostPage(Page):
+    items: list[PostOut]
+
+
+class CasePage(Page):
+    items: list[CaseOut]
+
+
+class PromotionPage(Page):
+    items: list[PromotionOut]
+
+
+class DigestShop(Out):
+    id: int
+    name: str
+    timezone: str
+    currency: str
+
+
+class DigestPeriod(Out):
+    start: str
+    end: str
+    day: str
+
+
+class WaitingCase(Out):
+    id: int
+    network: str
+    handle: str
+    name: str | None
+    opened_at: str
+    age_hours: int
+    order: str | None
+    overdue: bool
+    text: str
+    url: str
+
+
+class Quote(Out):
+    text: str
+    handle: str
+    network: str
+    url: str
+
+
+class DigestProduct(Out):
+    id: int
+    title: str
+    mentions: int
+    previous: int
+    change: int
+    complaints: int
+    works: list[Quote]
+    fails: list[Quote]
+    url: str
+
+
+class DigestPromotion(Out):
+    id: int
+    title: str
+    state: str
+    code: str | None
+    value: str | None
+    reached: int
+    conversions: int
+    revenue: str
+
+
+class DigestPromotions(Out):
+    sent: int
+    replies: int
+    opt_outs: int
+    new_watchers: int
+    conversions: int
+    revenue: str
+    items: list[DigestPromotion]
+    pending: list[DigestPromotion]
+    activity: bool
+
+
+class XBudget(Out):
+    handle: str
+    used: int
+    budget: int | None
+    share: float
+
+
+class ChartDay(Out):
+    date: str
+    mentions: int
+    complaints: int
+
+
+class Action(Out):
+    kind: str
+    url: str
+    handle: str | None = None
+    hours: int | None = None
+    count: int | None = None
+    title: str | None = None
+    percent: int | None = None
+
+
+class Digest(Out):
+    """The daily digest's content (what the e-mail says), for the shop's local date."""
+
+    shop: DigestShop
+    language: str
+    quiet_setting: str
+    date: str
+    period: DigestPeriod
+    generated_at: str
+    admin_url: str
+    complaints: list[WaitingCase]
+    complaints_total: int
+    complaints_overdue: int
+    questions: list[WaitingCase]
+    questions_total: int
+    products: list[DigestProduct]
+    mentions_total: int
+    mentions_previous: int
+    promotions: DigestPromotions
+    x_budget: list[XBudget]
+    chart: list[ChartDay]
+    actions: list[Action]
+    quiet: bool
+
+
+# --- authentication and errors --------------------------------------------------------------------
+
+@bp.before_request
+def authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    row = verify_api_token(current_db(), token.strip()) if scheme.lower() == "bearer" else None
+    if row is None:
+        response = jsonify(error="unauthorized",
+                           reason="send one of the shop's API tokens as "
+                                  "'Authorization: Bearer <token>' (arrosto api-token create)")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="arrosto"'
+        return response
+    with current_db().transaction() as s:
+        g.shop = s.get(Shop, row.shop_id)
+    g.db_session = current_db().shop_session(row.shop_id)
+    _check_query()
+    return None
+
+
+def _check_query() -> None:
+    """A query parameter the operation does not take, or one given twice, is a mistake worth
+    saying (``?stat=open`` would otherwise list every case)."""
+    allowed = QUERY_NAMES.get(request.endpoint, frozenset())
+    for name in request.args:
+        if name not in allowed:
+            raise Invalid(400, "unknown parameter",
+                          f"{name!r}: this operation takes "
+                          f"{', '.join(sorted(allowed)) or 'no query parameters'}")
+        if len(request.args.getlist(name)) > 1:
+            raise Invalid(400, f"invalid {name}", f"{name} is given more than once")
+
+
+@bp.errorhandler(Invalid)
+def invalid(exc: Invalid):
+    return jsonify(Error(error=exc.error, reason=exc.reason).model_dump(exclude_none=True)), \
+        exc.status
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def _ok(model: BaseModel):
+    return jsonify(_dump(model))
+
+
+# --- reading the request ------------------------------------------------------------------------
+
+def _int_arg(name: str, default: int | None, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise Invalid(400, f"invalid {name}", f"{name} is a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+def _choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise Invalid(400, f"invalid {name}", f"{name} is one of {', '.join(choices)}")
+    return raw
+
+
+def _paging() -> tuple[int, int]:
+    return _int_arg("page", 1, MAX_PAGE), _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
+
+
+NO_BODY = object()
+
+
+def _json_body() -> Any:
+    """The request's JSON body, or NO_BODY when it has none; 415 for another content type."""
+    if not request.get_data(cache=True):
+        return NO_BODY
+    if request.mimetype != "application/json":
+        raise Invalid(415, "unsupported media type", "send the body as application/json")
+    try:
+        return json.loads(request.get_data(as_text=False))
+    except ValueError:  # includes bytes that are not UTF-8
+        raise Invalid(400, "invalid JSON") from None
+
+
+def _id_or_404(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        abort(404)
+    return value
+
+
+def _page(stmt, model, convert, page: int, per_page: int, s: Session):
+    total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = s.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return model(items=convert(rows), page=page, per_page=per_page, total=total,
+                 next_page=page + 1 if page * per_page < total else None)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+# --- converting rows ------------------------------------------------------------------------------
+
+def _product(p: Product) -> dict[str, Any]:
+    return dict(id=p.id, external_id=p.external_id, title=p.title, handle=p.handle,
+                vendor=p.vendor, product_type=p.product_type,
+                tags=[str(t) for t in p.tags or []], status=p.status, url=p.url,
+                price=_money(p.price), compare_at_price=_money(p.compare_at_price),
+                inventory_quantity=p.inventory_quantity, in_stock=p.in_stock,
+                deleted_at=p.deleted_at)
+
+
+def _order(o: Order) -> dict[str, Any]:
+    return dict(id=o.id, external_id=o.external_id, name=o.name, number=o.number,
+                created_at=o.created_at, customer_id=o.customer_id, email=o.email,
+                shipping_name=o.shipping_name, financial_status=o.financial_status,
+                fulfillment_status=o.fulfillment_status, cancelled_at=o.cancelled_at,
+                total_price=_money(o.total_price) or "0.00", currency=o.currency)
+
+
+def _posts(s: Session, posts: list[Post]) -> list[PostOut]:
+    products: dict[int, list[int]] = {}
+    if posts:
+        for post_id, product_id in s.execute(
+                select(PostProduct.post_id, PostProduct.product_id)
+                .where(PostProduct.post_id.in_([p.id for p in posts]))
+                .order_by(PostProduct.product_id)):
+            products.setdefault(post_id, []).append(product_id)
+    return [PostOut(id=p.id, network=p.network, external_id=p.external_id,
+                    author_id=p.author_id, author_handle=p.author_handle,
+                    author_name=p.author_name, text=p.text, lang=p.lang,
+                    created_at=p.created_at, url=p.url, source=p.source, intent=p.intent,
+                    sentiment=p.sentiment, addresses_shop=p.addresses_shop, is_own=p.is_own,
+                    case_id=p.case_id, product_ids=products.get(p.id, []))
+            for p in posts]
+
+
+def _case(c: Case) -> dict[str, Any]:
+    return {f: getattr(c, f) for f in CaseOut.model_fields}
+
+
+def _reply(m: Message) -> Reply:
+    return Reply(**{f: getattr(m, f) for f in Reply.model_fields})
+
+
+def _promotions(s: Session, rows: list[Promotion]) -> list[PromotionOut]:
+    products: dict[int, list[int]] = {}
+    if rows:
+        for promotion_id, product_id in s.execute(
+                select(PromotionProduct.promotion_id, PromotionProduct.product_id)
+                .where(PromotionProduct.promotion_id.in_([p.id for p in rows]))
+                .order_by(PromotionProduct.product_id)):
+            products.setdefault(promotion_id, []).append(product_id)
+    return [PromotionOut(id=p.id, source=p.source, external_id=p.external_id, title=p.title,
+                         code=p.code, value=p.value, starts_at=p.starts_at, ends_at=p.ends_at,
+                         state=p.state, approved_at=p.approved_at, created_at=p.created_at,
+                         product_ids=products.get(p.id, []))
+            for p in rows]
+
+
+# --- the shop, products, orders, posts ------------------------------------------------------------
+
+@bp.get("/shop")
+def shop():
+    sh = g.shop
+    return _ok(ShopOut(id=sh.id, name=sh.name or sh.domain, domain=sh.domain,
+                       platform=sh.platform, store_url=sh.store_url, currency=sh.currency,
+                       timezone=sh.timezone, language=sh.language, status=sh.status))
+
+
+@bp.get("/products")
+def products():
+    page, per_page = _paging()
+    stmt = select(Product).where(Product.deleted_at.is_(None)).order_by(Product.title,
+                                                                       Product.id)
+    return _ok(_page(stmt, ProductPage, lambda rows: [_product(p) for p in rows], page,
+                     per_page, g.db_session))
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    s = g.db_session
+    row = s.scalar(select(Product).where(Product.id == _id_or_404(product_id)).options(
+        selectinload(Product.variants)))
+    if row is None:
+        abort(404)
+    keywords = s.scalars(select(ProductKeyword).where(ProductKeyword.product_id == row.id)
+                         .order_by(ProductKeyword.term)).all()
+    since = utcnow() - dt.timedelta(days=MENTIONS_WINDOW_DAYS)
+    recent = s.scalar(select(func.count(PostProduct.id)).where(
+        PostProduct.product_id == row.id, PostProduct.post_created_at >= since))
+    total = s.scalar(select(func.count(PostProduct.id)).where(PostProduct.product_id == row.id))
+    return _ok(ProductDetail(
+        **_product(row), description=row.description,
+        variants=[Variant(id=v.id, title=v.title, sku=v.sku, price=_money(v.price),
+                          compare_at_price=_money(v.compare_at_price),
+                          inventory_quantity=v.inventory_quantity) for v in row.variants],
+        keywords=[Keyword(term=k.term, source=k.source, needs_context=k.needs_context)
+                  for k in keywords],
+        mentions=Mentions(window_days=MENTIONS_WINDOW_DAYS, recent=recent, total=total)))
+
+
+@bp.get("/orders")
+def orders():
+    page, per_page = _paging()
+    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    return _ok(_page(stmt, OrderPage, lambda rows: [_order(o) for o in rows], page, per_page,
+                     g.db_session))
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    row = g.db_session.scalar(select(Order).where(Order.id == _id_or_404(order_id)).options(
+        selectinload(Order.lines), selectinload(Order.fulfillments),
+        selectinload(Order.customer)))
+    if row is None:
+        abort(404)
+    customer = row.customer
+    return _ok(OrderDetail(
+        **_order(row), shipping_city=row.shipping_city, shipping_postcode=row.shipping_postcode,
+        cancel_reason=row.cancel_reason, discount_codes=[str(c) for c in row.discount_codes or []],
+        customer=CustomerOut(id=customer.id, first_name=customer.first_name,
+                             last_name=customer.last_name, email=customer.email)
+        if customer is not None else None,
+        lines=[OrderLineOut(id=li.id, product_id=li.product_id, title=li.title,
+                            variant_title=li.variant_title, sku=li.sku, quantity=li.quantity,
+                            price=_money(li.price) or "0.00") for li in row.lines],
+        fulfillments=[FulfillmentOut(id=f.id, status=f.status, shipment_status=f.shipment_status,
+                                     tracking_company=f.tracking_company,
+                                     tracking_number=f.tracking_number,
+                                     tracking_url=f.tracking_url, created_at=f.created_at)
+                      for f in row.fulfillments]))
+
+
+@bp.get("/posts")
+def posts():
+    page, per_page = _paging()
+    intent = _choice_arg("intent", POST_INTENTS)
+    product_id = _int_arg("product_id", None, MAX_ID)
+    stmt = select(Post).order_by(Post.created_at.desc(), Post.id.desc())
+    if intent:
+        stmt = stmt.where(Post.intent == intent)
+    if product_id:
+        stmt = stmt.where(Post.id.in_(select(PostProduct.post_id)
+                                      .where(PostProduct.product_id == product_id)))
+    s = g.db_session
+    return _ok(_page(stmt, PostPage, lambda rows: _posts(s, list(rows)), page, per_page, s))
+
+
+# --- support cases ------------------------------------------------------------------------------
+
+@bp.get("/cases")
+def cases():
+    page, per_page = _paging()
+    state = _choice_arg("state", CASE_STATES)
+    intent = _choice_arg("intent", CASE_INTENTS)
+    product_id = _int_arg("product_id", None, MAX_ID)
+    stmt = select(Case).order_by(Case.opened_at.desc(), Case.id.desc())
+    if state:
+        stmt = stmt.where(Case.state == state)
+    if intent:
+        stmt = stmt.where(Case.intent == intent)
+    if product_id:  # the inbox's product filter: a post of the case names the product
+        stmt = stmt.where(Case.id.in_(
+            select(Post.case_id).join(PostProduct, PostProduct.post_id == Post.id)
+            .where(PostProduct.product_id == product_id)))
+    return _ok(_page(stmt, CasePage, lambda rows: [_case(c) for c in rows], page, per_page,
+                     g.db_session))
+
+
+def _case_or_404(s: Session, case_id: int) -> Case:
+    row = s.scalar(select(Case).where(Case.id == _id_or_404(case_id)))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _replies(s: Session, case_id: int) -> list[Message]:
+    return list(s.scalars(select(Message).where(Message.case_id == case_id,
+                                               Message.kind == "reply",
+                                               Message.state != "superseded")
+                          .order_by(Message.id)))
+
+
+@bp.get("/cases/<int:case_id>")
+def case(case_id: int):
+    s = g.db_session
+    row = _case_or_404(s, case_id)
+    thread = s.scalars(select(Post).where(Post.case_id == row.id)
+                       .order_by(Post.created_at, Post.id)).all()
+    linked = s.scalar(select(Order).where(Order.id == row.order_id)) if row.order_id else None
+    links = s.execute(select(OrderLink, Order.name).join(Order, Order.id == OrderLink.order_id)
+                      .where(OrderLink.case_id == row.id)
+                      .order_by(OrderLink.confidence.desc(), OrderLink.id)).all()
+    return _ok(CaseDetail(
+        **_case(row), posts=_posts(s, list(thread)),
+        order=OrderOut(**_order(linked)) if linked is not None else None,
+        order_links=[OrderLinkOut(order_id=lk.order_id, order_name=name,
+                                  confidence=lk.confidence,
+                                  reasons=[str(r) for r in lk.reasons or []], status=lk.status)
+                     for lk, name in links],
+        messages=[_reply(m) for m in _replies(s, row.id)]))
+
+
+@bp.post("/cases/<int:case_id>/messages/<int:message_id>/approve")
+def approve_reply(case_id: int, message_id: int):
+    """The inbox's approval: the never-public check and the sending rules, then the send is
+    queued once the approval is committed."""
+    from ..support import send
+
+    body = _json_body()
+    try:
+        approval = Approval.model_validate({} if body is NO_BODY else body)
+    except ValidationError as exc:
+        raise Invalid(422, "invalid body", _first_problem(exc)) from None
+    db = current_db()
+    try:
+        with db.transaction(g.shop.id) as s:
+            _case_or_404(s, case_id)
+            message = s.scalar(select(Message).where(
+                Message.id == _id_or_404(message_id), Message.case_id == case_id,
+                Message.kind == "reply"))
+            if message is None:
+                abort(404)
+            send.approve(s, message, text=approval.text)
+    except send.NotAllowed as exc:
+        raise Invalid(409, "not approved", str(exc)) from None
+    queued = True
+    try:
+        send.queue_sends([message_id])
+    except Exception:  # noqa: BLE001 - the queue's backend; the approval itself stands
+        log.exception("message %s approved through the API but not queued", message_id)
+        queued = False
+    with db.transaction(g.shop.id) as s:  # jobs may run inline (demo, tests)
+        return _ok(Approved(message=_reply(s.get(Message, message_id)), queued=queued))
+
+
+def _first_problem(exc: ValidationError) -> str:
+    problem = exc.errors()[0]
+    where = ".".join(str(p) for p in problem.get("loc", ())) or "body"
+    return f"{where}: {problem.get('msg', 'invalid')}"
+
+
+# --- promotions -----------------------------------------------------------------------------------
+
+@bp.get("/promotions")
+def promotions():
+    page, per_page = _paging()
+    s = g.db_session
+    stmt = select(Promotion).order_by(Promotion.id.desc())
+    return _ok(_page(stmt, PromotionPage, lambda rows: _promotions(s, list(rows)), page,
+                     per_page, s))
+
+
+def _promotion_or_404(s: Session, promotion_id: int) -> Promotion:
+    row = s.scalar(select(Promotion).where(Promotion.id == _id_or_404(promotion_id)))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/promotions/<int:promotion_id>")
+def promotion(promotion_id: int):
+    """The promotion with its audience as the preview would build it now (nothing stored)."""
+    from ..promotions.audience import build_audience
+    from ..promotions.outreach import SETTINGS, promotion_settings
+
+    s = g.db_session
+    row = _promotion_or_404(s, promotion_id)
+    try:
+        options = promotion_settings(g.shop)
+    except ConfigError:
+        log.warning("shop %s: promotion settings unreadable, using the defaults", g.shop.id)
+        options = SETTINGS
+    audience = build_audience(s, row, utcnow(), days=options["days"],
+                              cooldown_days=options["cooldown_days"], store=False)
+    stored: dict[str, dict[str, int]] = {}
+    for group, state, count in s.execute(
+            select(Outreach.audience, Outreach.state, func.count(Outreach.id))
+            .where(Outreach.promotion_id == row.id)
+            .group_by(Outreach.audience, Outreach.state)):
+        stored.setdefault(group, {})[state] = count
+    conversions, revenue = s.execute(
+        select(func.count(Conversion.id), func.coalesce(func.sum(Conversion.revenue), 0))
+        .where(Conversion.promotion_id == row.id)).one()
+    return _ok(PromotionDetail(
+        **_dump(_promotions(s, [row])[0]),
+        audience=Audience(watcher=len(audience.watchers), engaged=len(audience.engaged),
+                          owner=len(audience.owner),
+                          excluded={reason: len(people)
+                                    for reason, people in audience.excluded.items()}),
+        outreach=stored, conversions=conversions or 0,
+        revenue=f"{Decimal(revenue or 0):.2f}"))
+
+
+@bp.post("/promotions/<int:promotion_id>/approve")
+def approve_promotion(promotion_id: int):
+    """What ``arrosto promotions approve`` does: the automated groups get their messages, one
+    announcement per account; the owner's group waits in the owner's queue."""
+    from ..promotions.outreach import approve_promotion as approve
+    from ..support.send import NotAllowed
+
+    body = _json_body()
+    if body is not NO_BODY and body != {}:
+        raise Invalid(422, "invalid body", "this operation takes no body (or {})")
+    try:
+        with current_db().transaction(g.shop.id) as s:
+            row = _promotion_or_404(s, promotion_id)
+            queued = approve(s, row, utcnow())
+            out = _promotions(s, [row])[0]
+    except (NotAllowed, ConfigError) as exc:
+        raise Invalid(409, "not approved", str(exc)) from None
+    return _ok(PromotionApproved(promotion=out, queued=len(queued)))
+
+
+# --- the digest -----------------------------------------------------------------------------------
+
+@bp.get("/digest")
+def digest():
+    from ..digest.content import build_digest, shop_zone
+
+    raw = request.args.get("date")
+    if raw is None:
+        day = utcnow().astimezone(shop_zone(g.shop)).date()
+    else:
+        try:
+            if not DATE.fullmatch(raw):
+                raise ValueError(raw)
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise Invalid(400, "invalid date",
+                          "date is the shop's local date, YYYY-MM-DD, from 2000 to 2999") \
+                from None
+    settings = current_app.config["ARROSTO"]
+    data = build_digest(g.db_session, g.shop, day, public_url=settings.public_url,
+                        settings=settings)
+    return _ok(Digest.model_validate(data))
+
+
+# --- the OpenAPI document -------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    endpoint: str
+    summary: str
+    response: type[BaseModel]
+    parameters: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+    body: type[BaseModel] | None = None
+    tag: str = "shop"
+
+
+def _path_id(name: str, what: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "page": {"name": "page", "in": "query", "description": "The page, from 1.",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+    "per_page": {"name": "per_page", "in": "query", "description": "Items per page.",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                            "default": PER_PAGE}},
+    "post_intent": {"name": "intent", "in": "query", "description": "Only posts of this intent.",
+                    "schema": {"type": "string", "enum": list(POST_INTENTS)}},
+    "case_intent": {"name": "intent", "in": "query", "description": "Only cases of this intent.",
+                    "schema": {"type": "string", "enum": list(CASE_INTENTS)}},
+    "case_state": {"name": "state", "in": "query", "description": "Only cases in this state.",
+                   "schema": {"type": "string", "enum": list(CASE_STATES)}},
+    "product_filter": {"name": "product_id", "in": "query",
+                       "description": "Only those naming this product.",
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+    "date": {"name": "date", "in": "query",
+             "description": "The shop's local date of the digest (default: today there); it "
+                            "covers the day before.",
+             "schema": {"type": "string", "format": "date",
+                        "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}},
+    "product_id": _path_id("product_id", "product"),
+    "order_id": _path_id("order_id", "order"),
+    "case_id": _path_id("case_id", "case"),
+    "message_id": _path_id("message_id", "reply message"),
+    "promotion_id": _path_id("promotion_id", "promotion"),
+}
+PAGED = ("page", "per_page")
+
+OPERATIONS = (
+    Operation("get", "/shop", "api.shop", "The token's shop", ShopOut),
+    Operation("get", "/products", "api.products", "Products, by title", ProductPage, PAGED,
+              (400,), tag="catalog"),
+    Operation("get", "/products/{product_id}", "api.product",
+              "A product with its keywords and mentions", ProductDetail, ("product_id",), (404,),
+              tag="catalog"),
+    Operation("get", "/orders", "api.orders", "Orders, newest first", OrderPage, PAGED, (400,),
+              tag="orders"),
+    Operation("get", "/orders/{order_id}", "api.order",
+              "An order with its lines, fulfillments and customer", OrderDetail, ("order_id",),
+              (404,), tag="orders"),
+    Operation("get", "/posts", "api.posts", "Social posts found or imported, newest first",
+              PostPage, (*PAGED, "post_intent", "product_filter"), (400,), tag="listening"),
+    Operation("get", "/cases", "api.cases", "Support cases, newest first", CasePage,
+              (*PAGED, "case_state", "case_intent", "product_filter"), (400,), tag="support"),
+    Operation("get", "/cases/{case_id}", "api.case",
+              "A case with its thread, order links and reply messages", CaseDetail,
+              ("case_id",), (404,), tag="support"),
+    Operation("post", "/cases/{case_id}/messages/{message_id}/approve", "api.approve_reply",
+              "Approve a reply draft (optionally edited) and queue its sending", Approved,
+              ("case_id", "message_id"), (400, 404, 409, 415, 422), Approval, tag="support"),
+    Operation("get", "/promotions", "api.promotions", "Promotions, newest first", PromotionPage,
+              PAGED, (400,), tag="promotions"),
+    Operation("get", "/promotions/{promotion_id}", "api.promotion",
+              "A promotion with its audience per group", PromotionDetail, ("promotion_id",),
+              (404,), tag="promotions"),
+    Operation("post", "/promotions/{promotion_id}/approve", "api.approve_promotion",
+              "Approve a promotion: the automated groups' messages go to the outbox",
+              PromotionApproved, ("promotion_id",), (400, 404, 409, 415, 422),
+              tag="promotions"),
+    Operation("get", "/digest", "api.digest", "The daily digest's content", Digest, ("date",),
+              (400,), tag="digest"),
+)
+
+QUERY_NAMES = {op.endpoint: frozenset(PARAMETERS[p]["name"] for p in op.parameters
+                                      if PARAMETERS[p]["in"] == "query")
+               for op in OPERATIONS}
+
+ERROR_TEXT = {400: "The request is malformed (a parameter, or a body that is not JSON).",
+              401: "No valid API token.", 404: "Not found in this shop.",
+              409: "Not possible in the current state; the reason says why.",
+              415: "The body is not application/json.",
+              422: "The JSON body is not what the operation takes."}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    from .. import __version__
+
+    ref = "#/components/schemas/{model}"
+    outputs = {Error, *(op.response for op in OPERATIONS)}
+    inputs = {op.body for op in OPERATIONS if op.body is not None}
+    _, schemas = models_json_schema(
+        [(m, "serialization") for m in sorted(outputs, key=lambda m: m.__name__)]
+        + [(m, "validation") for m in sorted(inputs, key=lambda m: m.__name__)],
+        ref_template=ref)
+    error = {"$ref": ref.format(model="Error")}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        responses: dict[str, Any] = {
+            "200": {"description": "OK",
+                    "content": _json({"$ref": ref.format(model=op.response.__name__)})},
+            "401": {"description": ERROR_TEXT[401], "content": _json(error),
+                    "headers": {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                     "description": "Bearer"}}}}
+        for code in op.errors:
+            responses[str(code)] = {"description": ERROR_TEXT[code], "content": _json(error)}
+        operation: dict[str, Any] = {
+            "operationId": op.endpoint.removeprefix("api."), "summary": op.summary,
+            "tags": [op.tag], "parameters": [PARAMETERS[p] for p in op.parameters],
+            "responses": dict(sorted(responses.items()))}
+        if op.body is not None:
+            operation["requestBody"] = {"required": False, "content": _json(
+                {"$ref": ref.format(model=op.body.__name__)})}
+        paths.setdefault(op.path, {})[op.method] = operation
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Arrosto API", "version": __version__,
+                 "description": "The shop's catalog, orders, posts, support cases, promotions "
+                                "and daily digest. Authenticate with one of the shop's API "
+                                "tokens: `arrosto api-token create --shop S --name N`."},
+        "servers": [{"url": bp.url_prefix}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": schemas["$defs"], "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "A token from `arrosto api-token create`."}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
