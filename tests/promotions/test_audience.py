@@ -63,6 +63,27 @@ def test_complaints_about_the_products_exclude_even_without_a_case(db):
     assert not audience.engaged
 
 
+def test_someone_who_did_not_like_the_product_is_not_told_of_its_sale(db):
+    """"Flat and bitter" is no opening for "it's on sale", unless they asked to be told."""
+    shop_id = a_shop(db)
+    oro = product_id(db, shop_id)
+    with db.transaction(shop_id) as s:
+        a_post(s, "x", "critic", "@brace don't get the hype about the miscela oro, flat, bitter",
+               intent="other", addresses_shop=True, lang="en").sentiment = -0.6
+        a_post(s, "x", "fan", "@brace miscela oro: bitter cocoa, super clean cup",
+               intent="praise", addresses_shop=True, lang="en").sentiment = -0.4
+        asked = a_post(s, "x", "asker", "meh, but avvisami when the miscela oro is on sale",
+                       intent="question", addresses_shop=True)
+        asked.sentiment = -0.5
+        s.add(Watcher(product_id=oro, network="x", person_id=asked.author_id,
+                      handle=asked.author_handle, consent_post_id=asked.id,
+                      consent_text=asked.text, source="reply", consented_at=asked.created_at))
+    audience = build(db, shop_id, a_promotion(db, shop_id))
+    assert ids(audience.excluded["said they did not like it"]) == {"id-critic"}
+    assert ids(audience.engaged) == {"id-fan"}  # praise with a "bitter" in it is still praise
+    assert ids(audience.watchers) == {"id-asker"}
+
+
 def test_the_window_and_the_cooldown_are_settings(db):
     shop_id = a_shop(db)
     who = the_people(db, shop_id)

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 ENGAGED_INTENTS = ("praise", "question", "purchase_intent", "other")
 POSITIVE_INTENTS = ("praise", "purchase_intent")
 STRENGTH = {"owner": 0, "engaged": 1, "watcher": 2}
+DISLIKED = -0.3  # a post this negative about the product: not someone to tell of its sale
 CHUNK = 2000  # people per IN (...) list
 
 # --- brands and bots: the documented heuristics ---------------------------------------------------
@@ -221,6 +222,7 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
     excluded: dict[str, list[Person]] = {}
     complained: set[tuple[str, str]] = set()
     own: set[tuple[str, str]] = set()
+    disliked: set[tuple[str, str]] = set()
 
     # watchers first: their consent is the strongest basis
     if products:
@@ -240,14 +242,17 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
         rows = s.execute(
             select(Post.network, Post.author_id, Post.author_handle, Post.author_name, Post.id,
                    Post.lang, Post.intent, Post.addresses_shop, Post.is_own,
-                   PostProduct.post_created_at, PostProduct.product_id)
+                   PostProduct.post_created_at, PostProduct.product_id, Post.sentiment)
             .join(Post, Post.id == PostProduct.post_id)
             .where(PostProduct.product_id.in_(products), PostProduct.post_created_at >= since,
                    PostProduct.post_created_at <= now)
             .order_by(PostProduct.post_created_at.desc(), Post.id.desc()))
         for (network, author, handle, name, post_id, lang, intent, addressed, is_own, at,
-             product_id) in rows:
+             product_id, sentiment) in rows:
             key = (network, author)
+            if sentiment is not None and sentiment <= DISLIKED and \
+                    intent not in POSITIVE_INTENTS:
+                disliked.add(key)  # "flat and bitter" is no opening for "it's on sale"
             if is_own or intent == "complaint":
                 (own if is_own else complained).add(key)
                 people.setdefault(key, Person(network, author, handle, "owner", post_id, lang,
@@ -273,6 +278,9 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
                                           in own_names}),
         ("opted out", opted_out(s, keys)),
         ("complained", complained | open_complaints(s, keys)),
+        # a watcher asked to be told, whatever they said of it before
+        ("said they did not like it", {k for k in disliked
+                                       if k in people and people[k].audience != "watcher"}),
         ("contacted lately", contacted_since(s, keys,
                                              now - dt.timedelta(days=cooldown_days),
                                              except_promotion=promotion.id)),
