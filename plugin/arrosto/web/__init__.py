@@ -85,6 +85,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(digest.bp)
+    # webhook deliveries skip Flask's per-request machinery (same answers, see FastPath)
+    app.wsgi_app = webhooks.FastPath(app, app.wsgi_app)
     proxies = app.config["ARROSTO"].trusted_proxies
     if proxies:
         # the client address of the verification page's per-address limit, behind the proxy

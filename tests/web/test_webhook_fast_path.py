@@ -1,0 +1,118 @@
+"""Webhook deliveries skip Flask's request machinery when a worker processes them (the
+production set-up): same answers and the same stored rows as the Flask route, and anything
+unusual still goes through Flask."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from arrosto import jobs
+from arrosto.models import WebhookDelivery
+
+from ..factories import make_shop
+
+SECRET = "fast-path-app-secret-0123456789"
+DOMAIN = "fast.myshopify.com"
+BODY = json.dumps({"id": 820982911946154508, "name": "#1001"}).encode()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(jobs_immediate=False, shopify_api_key="k", shopify_api_secret=SECRET)
+    yield app
+    jobs.huey.immediate = True
+
+
+@pytest.fixture
+def through_flask(monkeypatch):
+    """Counts the requests Flask dispatched."""
+    calls = []
+    original = Flask.full_dispatch_request
+
+    def counted(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(Flask, "full_dispatch_request", counted)
+    return calls
+
+
+def signed(body: bytes = BODY, delivery: str = "d-1", secret: str = SECRET) -> dict[str, str]:
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {"X-Shopify-Hmac-Sha256": digest, "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Shop-Domain": DOMAIN, "X-Shopify-Webhook-Id": delivery,
+            "X-Shopify-API-Version": "2025-10", "Content-Type": "application/json"}
+
+
+def stored(db) -> list[WebhookDelivery]:
+    with db.transaction(all_shops=True) as s:
+        return list(s.scalars(select(WebhookDelivery)))
+
+
+def test_a_delivery_is_stored_once_without_flask(app, db, through_flask):
+    shop = make_shop(db, DOMAIN)
+    client = app.test_client()
+    first = client.post("/webhooks/shopify", data=BODY, headers=signed())
+    again = client.post("/webhooks/shopify", data=BODY, headers=signed())
+    assert (first.status_code, first.json) == (200, {"status": "accepted"})
+    assert (again.status_code, again.json) == (200, {"status": "duplicate"})
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    [row] = stored(db)
+    assert (row.delivery_id, row.topic, row.shop_id, row.state) == (
+        "d-1", "orders/create", shop, "received")
+    assert bytes(row.body) == BODY and row.headers["X-Shopify-Webhook-Id"] == "d-1"
+    assert through_flask == []  # neither request went through Flask
+
+
+def test_refusals_are_the_same_as_flasks(app, db, through_flask):
+    make_shop(db, DOMAIN)
+    client = app.test_client()
+    forged = client.post("/webhooks/shopify", data=BODY,
+                         headers=signed(secret="not-the-app-secret-0123456789"))
+    assert (forged.status_code, forged.json) == (401, {"error": "invalid signature"})
+    unknown = client.post("/webhooks/woocommerce/999", data=BODY, headers=signed())
+    assert (unknown.status_code, unknown.json) == (404, {"error": "unknown shop"})
+    assert through_flask == [] and stored(db) == []
+
+
+@pytest.mark.parametrize("how", ["unknown platform", "too large", "GET", "huge shop id"])
+def test_anything_unusual_goes_through_flask(app, db, through_flask, how):
+    make_shop(db, DOMAIN)
+    client = app.test_client()
+    if how == "unknown platform":
+        res = client.post("/webhooks/magento", data=BODY, headers=signed())
+        assert res.status_code == 404
+    elif how == "too large":
+        big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+        res = client.post("/webhooks/shopify", data=big, headers=signed(big))
+        assert res.status_code == 413
+    elif how == "GET":
+        assert client.get("/webhooks/shopify").status_code == 405
+    else:
+        res = client.post("/webhooks/woocommerce/99999999999", data=BODY, headers=signed())
+        assert res.status_code == 404
+    assert through_flask == [1] and stored(db) == []
+
+
+def test_a_database_failure_is_a_500_and_the_retry_is_stored(app, db, through_flask,
+                                                             monkeypatch):
+    make_shop(db, DOMAIN)
+    from arrosto.web import webhooks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("database restarting")
+
+    monkeypatch.setattr(webhooks, "store_delivery", down)
+    res = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
+    assert res.status_code == 500 and res.json == {"error": "something went wrong"}
+    monkeypatch.undo()
+    retry = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
+    assert retry.status_code == 200
+    with db.transaction(all_shops=True) as s:
+        assert s.scalar(select(func.count(WebhookDelivery.id))) == 1
