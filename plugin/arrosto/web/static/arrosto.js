@@ -41,25 +41,13 @@
       event.preventDefault();
       freshToken().then(function (token) {
         var field = form.querySelector("input[name=id_token]");
-        if ((form.method || "get").toLowerCase() === "post") {
-          if (!field) {
-            field = document.createElement("input");
-            field.type = "hidden";
-            field.name = "id_token";
-            form.appendChild(field);
-          }
-          field.value = token;
-        } else {
-          action.searchParams.set("id_token", token);
-          form.action = action.toString();
-          if (!field) {
-            field = document.createElement("input");
-            field.type = "hidden";
-            field.name = "id_token";
-            form.appendChild(field);
-          }
-          field.value = token;
+        if (!field) {
+          field = document.createElement("input");
+          field.type = "hidden";
+          field.name = "id_token";
+          form.appendChild(field);
         }
+        field.value = token;  // a POST carries it in its body, a GET in the query it builds
         form.dataset.tokenAdded = "1";
         form.requestSubmit ? form.requestSubmit(event.submitter || undefined) : form.submit();
         delete form.dataset.tokenAdded;
