@@ -9,26 +9,53 @@ with the reason, kept, and shown to the owner: nothing is lost.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import random
+import re
 import threading
 import time
+import types
+import typing
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import BigInteger, Integer, delete, select, update
 
 from .. import events, jobs
 from ..db import Database
-from ..models import Shop, WebhookDelivery, utcnow
+from ..models import (
+    Customer,
+    Fulfillment,
+    Order,
+    OrderLine,
+    Product,
+    ProductVariant,
+    Promotion,
+    Shop,
+    WebhookDelivery,
+    utcnow,
+)
 from . import PLATFORMS
-from .base import WebhookMeta, WebhookParseError
+from .base import (
+    CustomerData,
+    FulfillmentData,
+    LineData,
+    OrderData,
+    ProductData,
+    VariantData,
+    WebhookMeta,
+    WebhookParseError,
+)
 from .handlers import dispatch
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(minutes=5)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 @dataclass
@@ -310,7 +337,10 @@ def _process(db: Database, delivery_id: int) -> str:
             found = _events(delivery)
         except WebhookParseError as exc:
             delivery.state, delivery.error = "failed", str(exc)[:2000]
-            log.warning("delivery %d (%s) cannot be parsed: %s", delivery_id, delivery.topic, exc)
+            # the reason, kept whole on the row for the owner, may quote the body's values
+            # (a customer's details): the log gets it without them
+            log.warning("delivery %d (%s) cannot be parsed: %s", delivery_id, delivery.topic,
+                        _QUOTED.sub("'…'", str(exc)))
             return "failed"
         if shop is None:
             delivery.state, delivery.error = "failed", "the delivery names no shop we know"
@@ -333,7 +363,98 @@ def _events(delivery: WebhookDelivery) -> list:
         payload = json.loads(delivery.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookParseError(f"the body is not JSON ({exc})") from None
-    return cls.parse_webhook(delivery.topic, payload)
+    found = cls.parse_webhook(delivery.topic, payload)
+    for event in found:
+        check_fits(event, delivery.topic)
+    return found
+
+
+# --- what a parsed delivery may hold -------------------------------------------------------------
+# A signed body is still the platform's (or a plugin's) JSON: a list where a postcode should be,
+# an amount of 1e400, a NUL byte, a title longer than its column. The parsers turn payloads
+# into our records; this check makes sure each value has the record's type and fits the column
+# it is stored in, so such a delivery is ``failed`` with its reason, on SQLite as on
+# PostgreSQL, instead of raising in the middle of writing.
+
+_STORED_AS = {ProductData: Product, VariantData: ProductVariant, CustomerData: Customer,
+              OrderData: Order, LineData: OrderLine, FulfillmentData: Fulfillment,
+              events.DiscountChanged: Promotion}
+_INT_LIMITS = {Integer: 2**31, BigInteger: 2**63}
+_AMOUNT_LIMIT = Decimal(10) ** 10  # Numeric(12, 2)
+_ID_LENGTH = 320  # ids, codes and e-mail addresses that are only looked up, never stored
+
+
+@functools.cache
+def _fields(cls: type) -> list[tuple[str, set[type], type | None, object]]:
+    """(name, accepted types, type of list items, column) for each field of a record class."""
+    hints = typing.get_type_hints(cls)
+    model = _STORED_AS.get(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        accepted, items = set(), None
+        for hint in (typing.get_args(hints[f.name])
+                     if isinstance(hints[f.name], types.UnionType) else (hints[f.name],)):
+            origin = typing.get_origin(hint)
+            if origin is list:
+                accepted.add(list)
+                items = typing.get_args(hint)[0]
+            elif origin is dict:
+                accepted.add(dict)
+            else:
+                accepted.add(hint)
+        column = model.__table__.c.get(f.name) if model is not None else None
+        out.append((f.name, accepted, items, column))
+    return out
+
+
+def check_fits(record: object, where: str) -> None:
+    """Raise WebhookParseError naming the first value of ``record`` that our tables cannot
+    hold as it is (wrong type, too long, out of range, NUL or unencodable characters)."""
+    if not dataclasses.is_dataclass(record):
+        return
+    for name, accepted, items, column in _fields(type(record)):
+        value = getattr(record, name)
+        here = f"{where}: {name}"
+        if list in accepted and isinstance(value, list):
+            for n, item in enumerate(value):
+                if dataclasses.is_dataclass(item):
+                    check_fits(item, f"{here}[{n}]")
+                else:
+                    _check_value(item, {items}, None, f"{here}[{n}]")
+        elif dataclasses.is_dataclass(value):
+            check_fits(value, here)
+        else:
+            _check_value(value, accepted, column, here)
+
+
+def _check_value(value: object, accepted: set, column, where: str) -> None:
+    if value is None:
+        if type(None) not in accepted:
+            raise WebhookParseError(f"{where} is missing")
+        return
+    kind = type(value)
+    if kind not in accepted and not (kind is int and float in accepted):
+        raise WebhookParseError(f"{where}: a {kind.__name__} where a "
+                                f"{' or '.join(sorted(t.__name__ for t in accepted))} belongs")
+    if kind is str:
+        if "\x00" in value:
+            raise WebhookParseError(f"{where} contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WebhookParseError(f"{where} is not valid Unicode text") from None
+        limit = getattr(column.type, "length", None) if column is not None else _ID_LENGTH
+        if limit and len(value) > limit:
+            raise WebhookParseError(f"{where} is {len(value)} characters long "
+                                    f"(at most {limit})")
+    elif kind is int:
+        limit = _INT_LIMITS.get(type(column.type), 2**63) if column is not None else 2**63
+        if not -limit <= value < limit:
+            raise WebhookParseError(f"{where}: {value} is out of range")
+    elif kind is Decimal and (not value.is_finite() or abs(value) >= _AMOUNT_LIMIT):
+        raise WebhookParseError(f"{where}: {value} is not an amount we can store")
+    elif kind is dt.datetime and value.tzinfo is None:
+        raise WebhookParseError(f"{where}: a time without its zone")
 
 
 def pump(db: Database, stop: threading.Event, *, interval: float = 0.5,

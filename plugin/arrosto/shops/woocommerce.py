@@ -504,7 +504,7 @@ class WooCommerceShop(ShopPlatform):
             if resource == "orders":
                 return order_data(row)
             return discount_changed(row, self.shop.currency)
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
             raise PlatformError(f"WooCommerce {resource} {row.get('id')!r}: cannot be read "
                                 f"({type(exc).__name__}: {exc})", platform=self.name) from None
 
@@ -608,7 +608,7 @@ class WooCommerceShop(ShopPlatform):
         resource, _, event = topic.partition(".")
         if resource not in ("product", "order", "coupon", "customer"):
             return []
-        if not isinstance(payload, dict) or payload.get("id") in (None, "", 0, False):
+        if not isinstance(payload, dict) or not _is_id(payload.get("id")):
             raise WebhookParseError(f"{topic}: the body is not a {resource} with an id")
         try:
             if resource == "product":
@@ -633,7 +633,7 @@ class WooCommerceShop(ShopPlatform):
                     return [discount_changed(payload, None)]
             elif resource == "customer" and event in ("created", "updated"):
                 return [events.CustomerChanged(customer_data(payload))]
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
             raise WebhookParseError(f"{topic} {payload.get('id')!r}: {type(exc).__name__}: "
                                     f"{exc}") from None
         return []
@@ -803,6 +803,14 @@ def discount_changed(c: dict[str, Any], currency: str | None) -> events.Discount
 
 
 # --- small helpers -----------------------------------------------------------------------------
+
+def _is_id(value: Any) -> bool:
+    """WordPress post and user ids: positive integers (a string of digits in some plugins)."""
+    if isinstance(value, bool):
+        return False
+    return (isinstance(value, int) and value > 0) or (isinstance(value, str) and value.isdigit()
+                                                      and int(value) > 0)
+
 
 def _money(value: Any) -> Decimal | None:
     if value is None or value == "":

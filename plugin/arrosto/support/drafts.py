@@ -18,7 +18,8 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,7 +66,20 @@ class _Sandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-_env = _Sandbox(autoescape=False, undefined=StrictUndefined, trim_blocks=True)
+def _printable(value: Any) -> Any:
+    """What ``{{ … }}`` may print: values, never a function, a class or one of Jinja's own
+    objects (``{{ cycler }}``, ``{{ shop_name.upper }}``): their repr shows Python's insides
+    and has no place in a reply."""
+    if isinstance(value, Undefined):
+        return value  # printing it raises Jinja's own "'x' is undefined", which the admin reads
+    if callable(value) or isinstance(value, type) or \
+            type(value).__module__.split(".")[0] == "jinja2":
+        raise SecurityError(f"a template printed a {type(value).__name__}, not a value")
+    return value
+
+
+_env = _Sandbox(autoescape=False, undefined=StrictUndefined, trim_blocks=True,
+                finalize=_printable)
 
 
 class TemplateProblem(ValueError):
@@ -181,10 +195,15 @@ def faq_answer(shop: Shop, texts: list[str], lang: str) -> str | None:
     words = f" {fold(' '.join(texts))} "
     best, hits = None, 0
     for entry in (shop.settings or {}).get("faq") or []:
-        found = sum(1 for k in entry.get("keywords") or () if f" {fold(k)} " in words
+        if not isinstance(entry, dict):  # settings are JSON: skip what is not an entry
+            continue
+        answer = next((a for a in (entry.get(lang), entry.get("en")) if a and isinstance(a, str)),
+                      None)
+        keywords = [k for k in entry.get("keywords") or () if isinstance(k, str) and k.strip()]
+        found = sum(1 for k in keywords if f" {fold(k)} " in words
                     or (len(k) > 4 and fold(k) in words))
-        if found > hits and (entry.get(lang) or entry.get("en")):
-            best, hits = entry.get(lang) or entry.get("en"), found
+        if found > hits and answer:
+            best, hits = answer, found
     return best
 
 
@@ -218,9 +237,10 @@ def compose(shop: Shop, case: Case, *, order: Order | None, customer: Customer |
     # the private message: the situation's own (it uses the order); an order question
     # without an order asks for its number; a question about a product or the shop has none
     private_key = template_key(lang, what, "private")
-    if private_key not in DEFAULTS:
-        private_key = template_key(lang, "complaint_unlinked", "private") \
-            if what == "question_order" else None
+    if what == "question_order" and order is None:
+        private_key = template_key(lang, "complaint_unlinked", "private")
+    elif private_key not in DEFAULTS:
+        private_key = None
     dm = can_dm and private_key is not None
     # the "is this your order?" link goes in the private message where there is one: a link
     # posted in public can be opened by anyone (they still need an order number and its
@@ -243,8 +263,16 @@ def compose(shop: Shop, case: Case, *, order: Order | None, customer: Customer |
                 return text
             except (TemplateProblem, PersonalDataInPublic) as exc:
                 problems.append(f"your template {key} was not used: {exc}")
-        text = render(DEFAULTS[key], context)
-        check_public(text, secret, allowed=allowed)  # the defaults hold no personal data
+        try:
+            text = render(DEFAULTS[key], context)
+            check_public(text, secret, allowed=allowed)
+        except (TemplateProblem, PersonalDataInPublic) as exc:
+            # the defaults hold no personal data, but the shop's own words in them (a tip, a
+            # FAQ answer, the contact address) may be too long or match this customer's
+            problems.append(f"the shop's tip, FAQ answer and contact address were left out: "
+                            f"{exc}")
+            text = render(DEFAULTS[key], dict(context, tip=None, answer=None, contact=None))
+            check_public(text, secret, allowed=allowed)
         return text
 
     text = public_text(public)
