@@ -416,11 +416,7 @@ OWNER_OUTCOMES = {
     "digest-hour": "refused (400)",  # not a number from 0 to 23
     "account-handle": "shown escaped",
 }
-OWNER_EXCEPTIONS = {
-    # no space in it, so it passes for an address: escaped wherever the admin shows it, and
-    # plain text in a public reply (networks do not render HTML)
-    ("support-email", "script"): "stored literally, shown escaped",
-}
+OWNER_EXCEPTIONS: dict[tuple[str, str], str] = {}  # none: every field refuses or neutralises
 
 
 @pytest.mark.parametrize("payload", list(INJECTIONS))

@@ -52,7 +52,9 @@ SUGGESTED = ("suggested", "auto")
 EDITABLE = ("draft", "failed")  # states the owner may still edit, approve or mark as sent
 EXCERPT_WORDS = 14
 MAX_SLA_HOURS = 24 * 14
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# an address a customer can write to: no spaces, quotes or markup, a dot in the domain
+EMAIL = re.compile(r"[^@\s<>\"'`;,()\[\]\\]{1,64}@[^\W_](?:[\w-]*[^\W_])?"
+                   r"(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
 
 
 def _settings():
