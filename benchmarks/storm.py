@@ -783,7 +783,8 @@ def storm(*, deliveries: int = 10_000, shops: int = 50, duplicates: float = 0.2,
           restarts: bool = True, sqlite: bool = False, database_url: str | None = None,
           redis_url: str | None = None, seed: int | None = None, retry_for: float = 120.0,
           stall_timeout: float = 120.0,
-          drain_timeout: float = 1800.0, keep: bool = False) -> dict:
+          drain_timeout: float = 1800.0, keep: bool = False, log_level: str = "WARNING",
+          on_logs=None) -> dict:
     seed = random.randrange(1 << 30) if seed is None else seed
     rng = random.Random(seed + 1)
     work = Path(tempfile.mkdtemp(prefix="arrosto-storm-"))
@@ -805,7 +806,7 @@ def storm(*, deliveries: int = 10_000, shops: int = 50, duplicates: float = 0.2,
                 "ARROSTO_SECRET_KEY": "storm-secret-key-0123456789abcdef",
                 "ARROSTO_SHOPIFY_API_KEY": "storm-key",
                 "ARROSTO_SHOPIFY_API_SECRET": SHOPIFY_SECRET,
-                "ARROSTO_PUBLIC_URL": "http://127.0.0.1", "ARROSTO_LOG_LEVEL": "WARNING",
+                "ARROSTO_PUBLIC_URL": "http://127.0.0.1", "ARROSTO_LOG_LEVEL": log_level,
                 "ARROSTO_ENV_FILE": "/nonexistent.env", "ARROSTO_JOBS_QUEUE_NAME": queue,
                 "ARROSTO_WORKER_THREADS": "2", "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "plugin"),
@@ -912,12 +913,42 @@ def storm(*, deliveries: int = 10_000, shops: int = 50, duplicates: float = 0.2,
                 proc.kill()
         if engine is not None:
             engine.dispose()
+        if on_logs is not None:  # every process's output, e.g. for a scan of what was logged
+            on_logs(sorted(work.glob("*.log")), {
+                "secret key": env["ARROSTO_SECRET_KEY"], "Shopify app secret": SHOPIFY_SECRET})
         if not keep:
             _cleanup(schema, database_url, redis_url, queue)
             shutil.rmtree(work, ignore_errors=True)
         else:
             result["kept"] = {"work": str(work), "schema": schema}
     return result
+
+
+PERSONAL_KEYS = ("first_name", "last_name", "email", "phone", "address1", "address2")
+STORM_FIXTURES = ("shopify/rest/order.json", "shopify/rest/customer.json",
+                  "woocommerce/_orders.md__01_retrieve-an-order.json",
+                  "woocommerce/_orders.md__03_update-an-order.json")
+
+
+def logged_needles() -> dict[str, str]:
+    """The customers' personal details in the payloads the storm sends (names, e-mail
+    addresses, phone numbers, street addresses): none of them may appear in a log."""
+    found: dict[str, str] = {}
+
+    def walk(value, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in PERSONAL_KEYS and isinstance(item, str) and len(item) >= 4:
+                    found[f"{key} from {where}"] = item
+                else:
+                    walk(item, where)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, where)
+
+    for path in STORM_FIXTURES:
+        walk(_fixture(path), path)
+    return found
 
 
 def _cleanup(schema: str | None, database_url: str, redis_url: str | None, queue: str) -> None:

@@ -58,10 +58,13 @@ def _check(result: dict, kills: int) -> None:
 def test_storm_on_postgres_and_redis():
     storm = _storm_module()
     restarts = os.environ.get("ARROSTO_STORM_RESTARTS", "1") != "0"
+    logs = Logs()
     result = storm.storm(deliveries=600, shops=5, kills=1, restarts=restarts,
                          database_url=os.environ["ARROSTO_DATABASE_URL"], redis_url=REDIS_URL,
-                         retry_for=60, stall_timeout=45, drain_timeout=90)
+                         retry_for=60, stall_timeout=45, drain_timeout=90, log_level="DEBUG",
+                         on_logs=logs)
     _check(result, kills=1)
+    logs.assert_clean(storm)
     done = {f["fault"] for f in result["faults"]}
     if restarts and os.geteuid() == 0:
         for fault, tool in (("restart PostgreSQL", "pg_ctlcluster"),
@@ -70,10 +73,33 @@ def test_storm_on_postgres_and_redis():
             assert fault in done or result["faults_skipped"], (tool, result["faults_skipped"])
 
 
+class Logs:
+    """The storm's processes' output (they log at DEBUG), scanned for secrets, tokens and the
+    customers' details in the payloads sent."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.secrets: dict[str, str] = {}
+
+    def __call__(self, paths, secrets):
+        for path in paths:
+            self.lines.extend(path.read_text(encoding="utf-8", errors="replace").splitlines())
+        self.secrets.update(secrets)
+
+    def assert_clean(self, storm):
+        from .test_log_scan import _scan
+
+        assert sum("arrosto" in line for line in self.lines) > 50, "nothing was logged"
+        hits = _scan(self.lines, {**self.secrets, **storm.logged_needles()})
+        assert not hits, "in the storm's logs:\n" + "\n".join(hits[:40])
+
+
 @pytest.mark.skipif(ON_POSTGRES, reason="the SQLite variant runs in the default (SQLite) run")
 def test_storm_on_sqlite_kills_only():
     storm = _storm_module()
+    logs = Logs()
     result = storm.storm(deliveries=300, shops=3, kills=1, sqlite=True, retry_for=60,
-                         stall_timeout=45, drain_timeout=60)
+                         stall_timeout=45, drain_timeout=60, log_level="DEBUG", on_logs=logs)
     _check(result, kills=1)
     assert result["queue"] == "SqliteHuey"
+    logs.assert_clean(storm)
