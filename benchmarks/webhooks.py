@@ -1,6 +1,7 @@
 """Webhook receiver throughput: Arrosto's ``POST /webhooks/shopify`` (verify, store, enqueue,
 answer) against a bare Flask endpoint that only verifies the HMAC, both under gunicorn with the
-same workers and threads, loaded from the same Python load generator on loopback, in one run.
+same workers, threads and server settings (an access log line a request, as `arrosto serve`
+writes), loaded from the same load generator on loopback, in one run.
 
 Bodies are Shopify's recorded order payload (ShopifyAPI's test fixture), each delivery with its own
 X-Shopify-Webhook-Id. Load comes from ``wrk`` (one thread, so the servers keep the machine's other
@@ -237,8 +238,10 @@ def main() -> None:
             stop(server)
         (work / "bare.py").write_text(BARE)
         port = free_port()
+        # the same server settings as `arrosto serve` (timeouts, an access log line a request)
         bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work), "-b",
-                      f"127.0.0.1:{port}", *gunicorn, "bare:app"], env, work, port)
+                      f"127.0.0.1:{port}", *gunicorn, "--timeout", "30", "--graceful-timeout",
+                      "10", "--access-logfile", "-", "bare:app"], env, work, port)
         try:
             base_rps, base_p99, base_n, base_err, base_cpu = measure(port, bare)
         finally:
