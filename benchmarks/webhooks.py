@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,6 +185,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of each server (medians are reported)")
     parser.add_argument("--python-load", action="store_true",
                         help="use the Python load generator even when wrk is installed")
     args = parser.parse_args()
@@ -228,24 +231,30 @@ def main() -> None:
         cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(n, 1)
         return rps, p99_ms, n, errors, cpu_ms
 
+    arrosto_runs, base_runs = [], []
     try:
         port = free_port()
         server = start([sys.executable, "-m", "arrosto", "serve", "--port", str(port),
                         "--workers", str(args.workers)], env, work, port)
-        try:
-            arrosto_rps, arrosto_p99, arrosto_n, arrosto_err, arrosto_cpu = measure(port, server)
-        finally:
-            stop(server)
         (work / "bare.py").write_text(BARE)
-        port = free_port()
+        bare_port = free_port()
         # the same server settings as `arrosto serve` (timeouts, an access log line a request)
         bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work), "-b",
-                      f"127.0.0.1:{port}", *gunicorn, "--timeout", "30", "--graceful-timeout",
-                      "10", "--access-logfile", "-", "bare:app"], env, work, port)
+                      f"127.0.0.1:{bare_port}", *gunicorn, "--timeout", "30",
+                      "--graceful-timeout", "10", "--access-logfile", "-", "bare:app"],
+                     env, work, bare_port)
         try:
-            base_rps, base_p99, base_n, base_err, base_cpu = measure(port, bare)
+            # interleaved rounds (the order alternating), medians: a machine whose speed
+            # drifts during the run moves both sides, not one
+            for n in range(args.rounds):
+                pair = [(arrosto_runs, port, server), (base_runs, bare_port, bare)]
+                for runs, where, proc in (pair if n % 2 == 0 else pair[::-1]):
+                    runs.append(measure(where, proc))
         finally:
+            stop(server)
             stop(bare)
+        arrosto_rps, arrosto_p99, arrosto_n, arrosto_err, arrosto_cpu = _median(arrosto_runs)
+        base_rps, base_p99, base_n, base_err, base_cpu = _median(base_runs)
         stored = subprocess.run([sys.executable, "-c", textwrap.dedent("""
             from sqlalchemy import func, select
             from arrosto import create_app
@@ -269,7 +278,16 @@ def main() -> None:
           # CPU the servers spent per request: the same ratio, robust to a busy machine
           "arrosto_cpu_ms": round(arrosto_cpu, 3), "baseline_cpu_ms": round(base_cpu, 3),
           "cpu_ratio": round(base_cpu / arrosto_cpu, 3) if arrosto_cpu else None,
-          "database": "postgresql" if schema else "sqlite"})
+          "database": "postgresql" if schema else "sqlite", "rounds": args.rounds,
+          "ratios_by_round": [round(a[0] / b[0], 3)
+                              for a, b in zip(arrosto_runs, base_runs, strict=True)]})
+
+
+def _median(runs: list[tuple]) -> tuple:
+    """Each measure's median over the rounds (requests and errors: summed)."""
+    rps, p99_ms, n, errors, cpu = zip(*runs, strict=True)
+    return (statistics.median(rps), statistics.median(p99_ms), sum(n), sum(errors),
+            statistics.median(cpu))
 
 
 if __name__ == "__main__":
