@@ -14,6 +14,7 @@ from ..models import Case, Shop, utcnow
 log = logging.getLogger(__name__)
 
 DEFAULT_HOURS = 4
+MAX_HOURS = 24 * 14  # the longest response-time promise an owner may set
 
 
 def sla_hours(shop: Shop) -> float:
@@ -22,6 +23,22 @@ def sla_hours(shop: Shop) -> float:
     except (TypeError, ValueError):
         return DEFAULT_HOURS
     return hours if hours > 0 else DEFAULT_HOURS
+
+
+def parse_hours(text: str) -> float | int | None:
+    """The owner's response-time promise as typed ("4", "1,5"): hours, whole when they are,
+    or None when it is not a number of hours from just above 0 to MAX_HOURS."""
+    try:
+        hours = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not 0 < hours <= MAX_HOURS:  # NaN fails this too
+        return None
+    return int(hours) if hours.is_integer() else hours
+
+
+def hours_text(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else str(hours)
 
 
 def flag_overdue(db: Database, shop_id: int, now: dt.datetime | None = None) -> list[int]:

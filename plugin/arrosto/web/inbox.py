@@ -51,7 +51,6 @@ INTENTS = ("complaint", "question")
 SUGGESTED = ("suggested", "auto")
 EDITABLE = ("draft", "failed")  # states the owner may still edit, approve or mark as sent
 EXCERPT_WORDS = 14
-MAX_SLA_HOURS = 24 * 14
 # an address a customer can write to: no spaces, quotes or markup, a dot in the domain
 EMAIL = re.compile(r"[^@\s<>\"'`;,()\[\]\\]{1,64}@[^\W_](?:[\w-]*[^\W_])?"
                    r"(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
@@ -649,7 +648,7 @@ def _settings_page(*, error: str | None = None, status: int = 200,
                    form: dict[str, str] | None = None, texts: dict[str, str] | None = None,
                    previews: dict[str, list[Preview]] | None = None):
     shop_settings = g.shop.settings or {}
-    values = {"sla_hours": _hours_text(sla.sla_hours(g.shop)),
+    values = {"sla_hours": sla.hours_text(sla.sla_hours(g.shop)),
               "support_email": shop_settings.get("support_email") or "",
               **{f"auto_{intent}": on for intent, on in send.auto_send_rules(g.shop).items()}}
     if form is not None:
@@ -665,23 +664,16 @@ def _settings_page(*, error: str | None = None, status: int = 200,
         private_variables=PRIVATE_VARIABLES), status
 
 
-def _hours_text(hours: float) -> str:
-    return str(int(hours)) if float(hours).is_integer() else str(hours)
-
-
 @bp.post("/settings/replies")
 @shop_required
 def save_reply_settings():
     form = request.form
     rules = {intent: form.get(f"auto_{intent}") == "on" for intent in send.AUTO_INTENTS}
     email = form.get("support_email", "").strip()
-    try:
-        hours = float(form.get("sla_hours", "").strip().replace(",", "."))
-    except ValueError:
-        hours = None
-    if hours is None or not 0 < hours <= MAX_SLA_HOURS:
+    hours = sla.parse_hours(form.get("sla_hours", ""))
+    if hours is None:
         return _settings_page(error=gettext("The response-time promise is a number of hours "
-                                            "between 0 and %(most)d.", most=MAX_SLA_HOURS),
+                                            "between 0 and %(most)d.", most=sla.MAX_HOURS),
                               status=400, form=form)
     if email and not EMAIL.fullmatch(email):
         return _settings_page(error=gettext("“%(address)s” is not an e-mail address.",
@@ -689,7 +681,7 @@ def save_reply_settings():
     with current_db().transaction(g.shop.id) as s:
         shop = s.get(Shop, g.shop.id)
         settings = dict(shop.settings or {})  # a new dict: the JSON column tracks assignment
-        settings.update(auto_send=rules, sla_hours=int(hours) if hours.is_integer() else hours)
+        settings.update(auto_send=rules, sla_hours=hours)
         if email:
             settings["support_email"] = email
         else:

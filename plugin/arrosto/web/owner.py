@@ -57,7 +57,6 @@ from ..promotions.outreach import promotion_settings
 from ..support import send, sla
 from . import current_db
 from .admin import PAGE, shop_required
-from .inbox import MAX_SLA_HOURS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("owner", __name__, url_prefix="/admin")
@@ -398,10 +397,6 @@ def _faq(shop: Shop) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict)]
 
 
-def _hours_text(hours: float) -> str:
-    return str(int(hours)) if float(hours).is_integer() else str(hours)
-
-
 def _values(shop: Shop) -> dict[str, Any]:
     rules = send.auto_send_rules(shop)
     try:
@@ -409,7 +404,7 @@ def _values(shop: Shop) -> dict[str, Any]:
     except ConfigError:  # a hand-edited value that is not a number: show the defaults
         promotions = dict(PROMOTION_DEFAULTS)
     return {"auto_complaint": rules["complaint"], "auto_question": rules["question"],
-            "sla_hours": _hours_text(sla.sla_hours(shop)), "language": shop.language or "en",
+            "sla_hours": sla.hours_text(sla.sla_hours(shop)), "language": shop.language or "en",
             "timezone": shop.timezone or "UTC",
             **{f"promo_{k}": str(promotions[k]) for k in PROMOTION_BOUNDS}}
 
@@ -438,7 +433,7 @@ def _settings_page(*, error: str | None = None, status: int = 200, form=None,
         faq_error=faq_form.get("error") if faq_form else None,
         faq_error_index=faq_form["index"] if faq_form else None,
         languages=SHOP_LANGUAGES, bounds=PROMOTION_BOUNDS, zones=sorted(_zones()),
-        max_sla=MAX_SLA_HOURS, listen_minutes=current_app.config["ARROSTO"]
+        max_sla=sla.MAX_HOURS, listen_minutes=current_app.config["ARROSTO"]
         .listen_interval_minutes, digest_hour=digest_settings(g.shop).hour,
         faq_max=FAQ_MAX_ANSWER), status
 
@@ -447,14 +442,11 @@ def _settings_page(*, error: str | None = None, status: int = 200, form=None,
 @shop_required
 def save_settings():
     form = request.form
-    try:
-        hours = float(form.get("sla_hours", "").strip().replace(",", "."))
-    except ValueError:
-        hours = None
-    if hours is None or not 0 < hours <= MAX_SLA_HOURS:
+    hours = sla.parse_hours(form.get("sla_hours", ""))
+    if hours is None:
         return _settings_page(error=gettext(
             "The response-time promise is a number of hours between 0 and %(max)s.",
-            max=MAX_SLA_HOURS), status=400, form=form)
+            max=sla.MAX_HOURS), status=400, form=form)
     promotions = {}
     for key, (low, high) in PROMOTION_BOUNDS.items():
         raw = form.get(f"promo_{key}", "").strip()
@@ -476,7 +468,7 @@ def save_settings():
         shop = s.get(Shop, g.shop.id)
         values = dict(shop.settings or {})  # a new dict: the JSON column tracks assignment
         values["auto_send"] = {i: form.get(f"auto_{i}") == "on" for i in send.AUTO_INTENTS}
-        values["sla_hours"] = int(hours) if hours.is_integer() else hours
+        values["sla_hours"] = hours
         values["promotions"] = {**(values.get("promotions") or {}), **promotions}
         shop.settings = values
         shop.language, shop.timezone = language, zone
