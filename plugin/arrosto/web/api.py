@@ -580,14 +580,19 @@ def _order(o: Order) -> dict[str, Any]:
                 total_price=_money(o.total_price) or "0.00", currency=o.currency)
 
 
+def _product_ids(s: Session, owner, product, rows: list) -> dict[int, list[int]]:
+    """Each row's product ids, in order, from a link table (one query for the page)."""
+    found: dict[int, list[int]] = {}
+    if rows:
+        for row_id, product_id in s.execute(select(owner, product)
+                                            .where(owner.in_([r.id for r in rows]))
+                                            .order_by(product)):
+            found.setdefault(row_id, []).append(product_id)
+    return found
+
+
 def _posts(s: Session, posts: list[Post]) -> list[PostOut]:
-    products: dict[int, list[int]] = {}
-    if posts:
-        for post_id, product_id in s.execute(
-                select(PostProduct.post_id, PostProduct.product_id)
-                .where(PostProduct.post_id.in_([p.id for p in posts]))
-                .order_by(PostProduct.product_id)):
-            products.setdefault(post_id, []).append(product_id)
+    products = _product_ids(s, PostProduct.post_id, PostProduct.product_id, posts)
     return [PostOut(id=p.id, network=p.network, external_id=p.external_id,
                     author_id=p.author_id, author_handle=p.author_handle,
                     author_name=p.author_name, text=p.text, lang=p.lang,
@@ -606,13 +611,7 @@ def _reply(m: Message) -> Reply:
 
 
 def _promotions(s: Session, rows: list[Promotion]) -> list[PromotionOut]:
-    products: dict[int, list[int]] = {}
-    if rows:
-        for promotion_id, product_id in s.execute(
-                select(PromotionProduct.promotion_id, PromotionProduct.product_id)
-                .where(PromotionProduct.promotion_id.in_([p.id for p in rows]))
-                .order_by(PromotionProduct.product_id)):
-            products.setdefault(promotion_id, []).append(product_id)
+    products = _product_ids(s, PromotionProduct.promotion_id, PromotionProduct.product_id, rows)
     return [PromotionOut(id=p.id, source=p.source, external_id=p.external_id, title=p.title,
                          code=p.code, value=p.value, starts_at=p.starts_at, ends_at=p.ends_at,
                          state=p.state, approved_at=p.approved_at, created_at=p.created_at,

@@ -28,7 +28,7 @@ from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
 from ..shops import shopify, woocommerce
-from . import csrf, current_db
+from . import csrf, current_db, embedded
 
 log = logging.getLogger(__name__)
 bp = Blueprint("install", __name__)
@@ -95,7 +95,7 @@ def _sign_in(shop_id: int):
 def shopify_app():
     """The app URL Shopify opens in its admin, with a session token (``id_token``)."""
     settings = _settings()
-    token = request.args.get("id_token") or _bearer()
+    token = embedded.session_token()  # ?id_token=… as Shopify opens us, or Bearer
     if not token:
         return _refuse(gettext("Open Arrosto from your Shopify admin (Apps → Arrosto)."), 401)
     try:
@@ -119,11 +119,6 @@ def shopify_app():
     args.setdefault("id_token", token)
     args["embedded"] = "1"
     return redirect(url_for("admin.dashboard", **args))
-
-
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 # --- Shopify: authorization-code grant ----------------------------------------------------------
