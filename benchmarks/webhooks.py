@@ -37,6 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import emit, free_port, stop, wait_http  # noqa: E402
 
+from arrosto.cli import SERVER_BALANCE  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-shopify-app-secret"
 SHOP = "bench-shop.myshopify.com"
@@ -167,6 +169,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def database_cpu_seconds() -> float:
+    """User + system CPU of the PostgreSQL server's processes on this machine so far (0 when
+    there are none: SQLite runs inside the web workers and is counted with them)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+    return total
+
+
 def p99(latencies: list[float]) -> float:
     ordered = sorted(latencies)
     return round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2)
@@ -216,20 +234,23 @@ def main() -> None:
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     seconds = max(total // 1000, 3)
 
-    def measure(port: int, server: subprocess.Popen) -> tuple[float, float, int, int, float]:
-        """(rps, p99 ms, requests, errors, server CPU ms per request)."""
+    def measure(port: int, server: subprocess.Popen
+                ) -> tuple[float, float, int, int, float, float]:
+        """(rps, p99 ms, requests, errors, server CPU ms per request, database server CPU ms
+        per request)."""
         if use_wrk:
             load_wrk(port, body, 2, args.concurrency, work)  # warm up
         else:
             load(port, body, 200, args.concurrency)
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before, db_before = cpu_seconds(server.pid), database_cpu_seconds()
         if use_wrk:
             rps, p99_ms, n, errors = load_wrk(port, body, seconds, args.concurrency, work)
         else:
             rps, latencies, errors = load(port, body, total, args.concurrency)
             p99_ms, n = p99(latencies), len(latencies)
         cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(n, 1)
-        return rps, p99_ms, n, errors, cpu_ms
+        db_ms = (database_cpu_seconds() - db_before) * 1000 / max(n, 1)
+        return rps, p99_ms, n, errors, cpu_ms, db_ms
 
     arrosto_runs, base_runs = [], []
     try:
@@ -241,7 +262,8 @@ def main() -> None:
         # the same server settings as `arrosto serve` (timeouts, an access log line a request)
         bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work), "-b",
                       f"127.0.0.1:{bare_port}", *gunicorn, "--timeout", "30",
-                      "--graceful-timeout", "10", "--access-logfile", "-", "bare:app"],
+                      "--graceful-timeout", "10", "--access-logfile", "-", *SERVER_BALANCE,
+                      "bare:app"],
                      env, work, bare_port)
         try:
             # interleaved rounds (the order alternating), medians: a machine whose speed
@@ -253,8 +275,9 @@ def main() -> None:
         finally:
             stop(server)
             stop(bare)
-        arrosto_rps, arrosto_p99, arrosto_n, arrosto_err, arrosto_cpu = _median(arrosto_runs)
-        base_rps, base_p99, base_n, base_err, base_cpu = _median(base_runs)
+        arrosto_rps, arrosto_p99, arrosto_n, arrosto_err, arrosto_cpu, arrosto_db = \
+            _median(arrosto_runs)
+        base_rps, base_p99, base_n, base_err, base_cpu, _ = _median(base_runs)
         stored = subprocess.run([sys.executable, "-c", textwrap.dedent("""
             from sqlalchemy import func, select
             from arrosto import create_app
@@ -278,6 +301,8 @@ def main() -> None:
           # CPU the servers spent per request: the same ratio, robust to a busy machine
           "arrosto_cpu_ms": round(arrosto_cpu, 3), "baseline_cpu_ms": round(base_cpu, 3),
           "cpu_ratio": round(base_cpu / arrosto_cpu, 3) if arrosto_cpu else None,
+          # the PostgreSQL server's own CPU per delivery, on the same cores as the web workers
+          "database_cpu_ms": round(arrosto_db, 3),
           "database": "postgresql" if schema else "sqlite", "rounds": args.rounds,
           "ratios_by_round": [round(a[0] / b[0], 3)
                               for a, b in zip(arrosto_runs, base_runs, strict=True)]})
@@ -285,9 +310,9 @@ def main() -> None:
 
 def _median(runs: list[tuple]) -> tuple:
     """Each measure's median over the rounds (requests and errors: summed)."""
-    rps, p99_ms, n, errors, cpu = zip(*runs, strict=True)
+    rps, p99_ms, n, errors, cpu, db = zip(*runs, strict=True)
     return (statistics.median(rps), statistics.median(p99_ms), sum(n), sum(errors),
-            statistics.median(cpu))
+            statistics.median(cpu), statistics.median(db))
 
 
 if __name__ == "__main__":

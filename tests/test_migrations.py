@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -43,6 +44,28 @@ def test_upgrade_from_empty_then_downgrade_to_base(tmp_path):
         assert set(inspect(db.engine).get_table_names()) - {"alembic_version"} == set()
         db.upgrade()  # and up again
         assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+    finally:
+        db.dispose()
+        drop_schema(schema)
+
+
+def test_delivery_bodies_stay_inline_on_postgresql(tmp_path):
+    """0005: PostgreSQL keeps a webhook body of a few kilobytes inline and uncompressed (the
+    receiver's insert no longer compresses it into the TOAST table); down again resets it."""
+    if not ON_POSTGRES:
+        pytest.skip("SQLite has no TOAST: the revision does nothing there")
+    db, schema = fresh_database(tmp_path)
+
+    def options():
+        with db.engine.connect() as conn:
+            return conn.scalar(text(
+                "SELECT reloptions FROM pg_class WHERE oid = 'webhook_deliveries'::regclass"))
+
+    try:
+        db.upgrade()
+        assert options() == ["toast_tuple_target=8160"]
+        db.downgrade("0004")
+        assert options() is None
     finally:
         db.dispose()
         drop_schema(schema)

@@ -6,6 +6,7 @@ problem prints one line (``arrosto: error: ...``) and exits non-zero, without a 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def cli() -> None:
 
 # --- serve and worker ---------------------------------------------------------------------------
 
+# each worker listens on its own socket and the kernel spreads new connections across them
+# (SO_REUSEPORT): without it, whichever worker wakes first takes every connection a client
+# opens at once, and one worker serves them all while the others idle
+SERVER_BALANCE = ["--reuse-port"] if hasattr(socket, "SO_REUSEPORT") else []
+
+
 def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -> None:
     """Replace this process with a gunicorn master; the app is loaded only in its workers, so
     the master stays small. Settings reach the workers through the environment."""
@@ -95,7 +102,8 @@ def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -
         env["ARROSTO_DEMO"] = "1"
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--threads", str(threads), "--timeout", "30",
-            "--graceful-timeout", "10", "--access-logfile", "-", "arrosto.wsgi:app"]
+            "--graceful-timeout", "10", "--access-logfile", "-", *SERVER_BALANCE,
+            "arrosto.wsgi:app"]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, args, env)

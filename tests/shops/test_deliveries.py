@@ -54,7 +54,7 @@ def test_the_receivers_raw_insert_stores_what_the_orm_would(db):
 
 
 def test_a_connection_lost_under_the_receiver_is_replaced(db):
-    """A pooled connection that died (database restart) fails one write, leaves the pool, and
+    """The receiver's connection died (database restart): it fails one write, is dropped, and
     the platform's retry of the same delivery is stored on a fresh connection."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("an embedded SQLite database has no server connection to lose")
@@ -62,11 +62,7 @@ def test_a_connection_lost_under_the_receiver_is_replaced(db):
 
     meta = WebhookMeta(delivery_id="lost-1", topic="orders/create", shop_domain="a.myshopify.com")
     store_delivery(db, "shopify", WebhookMeta("warm", "orders/create", None), {}, b"{}", None)
-    raw = db.engine.raw_connection()  # the one pooled connection the warm-up used
-    cur = raw.cursor()
-    cur.execute("SELECT pg_backend_pid()")
-    pid = cur.fetchone()[0]
-    raw.close()
+    pid = db.group_commit.insert.connection().info.backend_pid  # the receiver's own connection
     with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(
             hide_password=False), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -76,3 +72,73 @@ def test_a_connection_lost_under_the_receiver_is_replaced(db):
     with db.transaction() as s:
         assert s.scalar(select(func.count()).where(WebhookDelivery.delivery_id == "lost-1")) == 1
     assert again.delivery_id is not None and not again.duplicate
+
+
+def test_the_receiver_writes_on_its_own_connection_and_opens_one_per_process(db, monkeypatch):
+    """The writer's connection is its own (not the pool's), committed after every write, and a
+    process forked after it was opened (a gunicorn worker) opens another instead of sharing it."""
+    from arrosto.shops import deliveries
+
+    meta = WebhookMeta(delivery_id="own-1", topic="orders/create", shop_domain=None)
+    store_delivery(db, "shopify", meta, {}, b"{}", None)
+    writer = db.group_commit.insert
+    first = writer.connection()
+    assert db.engine.pool.checkedout() == 0  # nothing borrowed from the pool and kept
+    with db.engine.connect() as other:  # another connection sees the row: it is committed
+        assert other.scalar(select(func.count()).where(
+            WebhookDelivery.delivery_id == "own-1")) == 1
+    assert writer.connection() is first
+    child = writer.pid + 1
+    monkeypatch.setattr(deliveries.os, "getpid", lambda: child)
+    store_delivery(db, "shopify", WebhookMeta("own-2", "orders/create", None), {}, b"{}", None)
+    assert writer.connection() is not first and writer.inherited[-1].dbapi_connection is first
+    monkeypatch.undo()
+    db.dispose()  # closes the writer's connection with the engine's
+    assert writer.conn is None
+
+
+def test_a_failed_write_rolls_back_and_the_connection_stays_usable(db):
+    """An error in the INSERT (here a shop id that does not exist) leaves no transaction open:
+    the next delivery is stored on the same connection."""
+    from arrosto.shops import deliveries  # noqa: F401 - the driver's own error is raised
+
+    bad = WebhookMeta(delivery_id="fk-1", topic="orders/create", shop_domain=None)
+    with pytest.raises(Exception) as raised:  # noqa: B017 - the driver's IntegrityError
+        store_delivery(db, "shopify", bad, {}, b"{}", 987654)
+    assert isinstance(raised.value, db.engine.dialect.loaded_dbapi.IntegrityError)
+    good = store_delivery(db, "shopify", WebhookMeta("fk-2", "orders/create", None), {}, b"{}",
+                          None)
+    assert good.delivery_id is not None
+    with db.transaction() as s:
+        assert s.scalars(select(WebhookDelivery.delivery_id)).all() == ["fk-2"]
+
+
+def test_receivers_of_several_processes_take_turns_on_sqlite(db):
+    """Another process's receiver holding the turn (an flock beside the database file) makes
+    this one wait in the kernel, not fail or poll; it writes the moment the turn is free."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes concurrent writers itself")
+    import fcntl
+    import os
+    import threading
+
+    store_delivery(db, "shopify", WebhookMeta("turn-0", "orders/create", None), {}, b"{}", None)
+    path = db.group_commit.insert.turn_path
+    other = os.open(path, os.O_RDWR)  # another open file: another process, as far as flock goes
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def store():
+        store_delivery(db, "shopify", WebhookMeta("turn-1", "orders/create", None), {}, b"{}",
+                       None)
+        done.set()
+
+    waiting = threading.Thread(target=store)
+    waiting.start()
+    assert not done.wait(0.3)  # waits for its turn
+    fcntl.flock(other, fcntl.LOCK_UN)
+    os.close(other)
+    assert done.wait(5)
+    waiting.join()
+    with db.transaction() as s:
+        assert set(s.scalars(select(WebhookDelivery.delivery_id))) == {"turn-0", "turn-1"}

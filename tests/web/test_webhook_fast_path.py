@@ -116,3 +116,40 @@ def test_a_database_failure_is_a_500_and_the_retry_is_stored(app, db, through_fl
     assert retry.status_code == 200
     with db.transaction(all_shops=True) as s:
         assert s.scalar(select(func.count(WebhookDelivery.id))) == 1
+
+
+def test_a_shop_erased_while_its_id_is_cached_still_keeps_the_delivery(app, db):
+    """The receiver caches shop ids by domain for a few seconds: a delivery for a shop erased
+    meanwhile is kept without its shop (the foreign key refuses the stale id), not lost."""
+    from arrosto.models import Shop
+
+    shop = make_shop(db, DOMAIN)
+    client = app.test_client()
+    first = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="e-1"))
+    assert first.status_code == 200
+    with db.transaction() as s:
+        s.delete(s.get(Shop, shop))
+    res = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="e-2"))
+    assert (res.status_code, res.json) == (200, {"status": "accepted"})
+    assert [(r.delivery_id, r.shop_id) for r in stored(db)] == [("e-2", None)]
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Shopify-Topic": "orders/create", "User-Agent": "Shopify-Captain-Hook",
+     "Content-Type": "application/json", "Accept": "*/*", "X-Forwarded-For": "1.2.3.4"},
+    {"x-wc-webhook-source": "https://shop.example/", "X-WC-Webhook-ID": "7",
+     "User-Agent-Extra": "no", "X-Shopify-": "edge", "Content-Type": ""},
+    {"X-SHOPIFY-HMAC-SHA256": "abc", "x-shopify-webhook-id": "caps"},
+])
+def test_the_stored_headers_are_werkzeugs_names_of_the_kept_ones(headers):
+    """The receiver reads the kept headers straight from the WSGI environ: the same names and
+    values as filtering werkzeug's own view of the headers."""
+    from werkzeug.datastructures import EnvironHeaders
+    from werkzeug.test import EnvironBuilder
+
+    from arrosto.web.webhooks import _kept
+
+    environ = EnvironBuilder(method="POST", headers=headers, data=b"{}").get_environ()
+    view = EnvironHeaders(environ)
+    assert _kept(view) == _kept(dict(view.items())) and _kept(view)
+    assert "Accept" not in _kept(view) and "User-Agent-Extra" not in _kept(view)

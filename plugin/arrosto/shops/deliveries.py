@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -80,13 +81,15 @@ def store_delivery(db: Database, platform: str, meta: WebhookMeta, headers: dict
 class GroupCommit:
     """Concurrent requests of one process share one multi-row INSERT and one commit: the first
     request to find no write in progress writes everything queued, the others wait for it.
-    Each caller still returns only after its own row is committed (persist, then acknowledge)."""
+    Each caller still returns only after its own row is committed (persist, then acknowledge).
+    Only the writing request touches the database, on the process's own connection."""
 
     MAX_BATCH = 64
     LINGER = 0.002  # longest a leader waits for requests already being verified to join
 
     def __init__(self, db: Database):
         self.db = db
+        self.insert = _RawInsert(db.engine)
         self.lock = threading.Lock()
         self.joined = threading.Condition(self.lock)
         self.queue: list[_Slot] = []
@@ -112,7 +115,11 @@ class GroupCommit:
                     self.joined.notify_all()
 
     def store(self, params: dict) -> int | None:
-        slot = _Slot(params)
+        done = getattr(self.local, "done", None)
+        if done is None:  # one event per thread, reused: a thread waits on one row at a time
+            done = self.local.done = threading.Event()
+        done.clear()
+        slot = _Slot(params, done)
         with self.lock:
             if getattr(self.local, "expected", False):
                 self.local.expected = False
@@ -123,24 +130,13 @@ class GroupCommit:
             if lead:
                 self.writing = True
         if not lead:
-            slot.done.wait()
+            done.wait()
             if slot.error is not None:
                 raise slot.error
             return slot.result
         try:
-            while True:
-                with self.lock:
-                    deadline = time.monotonic() + self.LINGER
-                    while self.expected > 0 and len(self.queue) < self.MAX_BATCH:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        self.joined.wait(left)
-                    batch, self.queue = self.queue[:self.MAX_BATCH], self.queue[self.MAX_BATCH:]
-                    if not batch:
-                        self.writing = False
-                        break
-                self._write(batch)
+            while self._lead():
+                pass
         except BaseException:
             with self.lock:
                 self.writing = False
@@ -149,9 +145,26 @@ class GroupCommit:
             raise slot.error
         return slot.result
 
+    def _lead(self) -> bool:
+        """Write one batch, after waiting at most ``LINGER`` for requests already on their
+        way. False when nothing was left to write."""
+        with self.lock:
+            deadline = time.monotonic() + self.LINGER
+            while self.expected > 0 and len(self.queue) < self.MAX_BATCH:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.joined.wait(left)
+            batch, self.queue = self.queue[:self.MAX_BATCH], self.queue[self.MAX_BATCH:]
+            if not batch:
+                self.writing = False
+                return False
+        self._write(batch)
+        return True
+
     def _write(self, batch: list[_Slot]) -> None:
         try:
-            rows = _RawInsert.for_engine(self.db.engine).run([slot.params for slot in batch])
+            rows = self.insert.run([slot.params for slot in batch])
             inserted = {(platform, delivery_id): row_id for row_id, platform, delivery_id in rows}
             for slot in batch:  # a repeat within the batch: the first one holds the row
                 key = (slot.params["platform"], slot.params["delivery_id"])
@@ -163,13 +176,17 @@ class GroupCommit:
             for slot in batch:
                 slot.done.set()
 
+    def close(self) -> None:
+        with self.lock:
+            self.insert.dispose()
+
 
 class _Slot:
     __slots__ = ("params", "done", "result", "error")
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, done: threading.Event):
         self.params = params
-        self.done = threading.Event()
+        self.done = done
         self.result: int | None = None
         self.error: Exception | None = None
 
@@ -190,15 +207,22 @@ def _writer(db: Database) -> GroupCommit:
 
 
 class _RawInsert:
-    """The receiver's one write, on the pooled DB-API connection: a multi-row
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` with SQLAlchemy's own bind processors for
-    each column type (JSON, bytes, UTC times), so the stored row is exactly what the ORM
-    writes and reads back — without the ORM's per-statement machinery on the hot path.
-    ``tests/shops/test_deliveries.py`` compares a row stored this way with the ORM's."""
+    """The receiver's one write: a multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on a
+    connection of its own, with SQLAlchemy's own bind processors for each column type (JSON,
+    bytes, UTC times), so the stored row is exactly what the ORM writes and reads back —
+    without the ORM's per-statement machinery, the pool's checkout and reset, or a separate
+    BEGIN and COMMIT on the hot path. ``tests/shops/test_deliveries.py`` compares a row stored
+    this way with the ORM's.
+
+    The connection comes from the engine (so it has the same settings: SQLite's pragmas, the
+    PostgreSQL schema) and is then detached from the pool: the process's writer owns it. On
+    PostgreSQL it is in autocommit, so the one statement is its own transaction and one round
+    trip; on SQLite the write is ``BEGIN IMMEDIATE`` … ``COMMIT``. A connection lost (database
+    restarted) is dropped after failing that one write, and the next write opens a new one.
+    A process started by ``fork`` opens its own instead of sharing its parent's."""
 
     COLUMNS = ("platform", "delivery_id", "topic", "shop_domain", "headers", "body", "shop_id",
                "state", "attempts", "received_at")
-    _cache: dict[int, _RawInsert] = {}
 
     def __init__(self, engine):
         self.engine = engine
@@ -213,44 +237,103 @@ class _RawInsert:
         self.row = "(" + ", ".join([self.mark] * len(self.COLUMNS)) + ")"
         self.sql: dict[int, str] = {}
         self.sqlite = dialect.name == "sqlite"
+        self.errors = dialect.loaded_dbapi.Error
+        self.conn = None  # SQLAlchemy's detached connection proxy
+        self.pid = 0
+        self.inherited: list = []  # a parent process's connection: never used, never closed
+        database = engine.url.database if self.sqlite else None
+        self.turn_path = (database + ".receivers" if database and database != ":memory:"
+                          and not database.startswith("file:") else None)
+        self.turn_fd: int | None = None  # this process's descriptor of that file, for flock
+        self.turn_pid = 0
+
+    def connection(self):
+        """The driver connection this process writes on, opened on first use."""
+        if self.conn is not None and self.pid != os.getpid():
+            self.inherited.append(self.conn)  # closing it here would close the parent's
+            self.conn = None
+        if self.conn is None:
+            proxy = self.engine.raw_connection()  # connect events: pragmas, search_path
+            proxy.detach()
+            driver = proxy.dbapi_connection
+            if self.sqlite:
+                driver.isolation_level = None  # our own BEGIN IMMEDIATE … COMMIT
+                driver.execute("PRAGMA busy_timeout=0")  # see _run_sqlite
+            else:
+                driver.autocommit = True
+            self.conn, self.pid = proxy, os.getpid()
+        return self.conn.dbapi_connection
+
+    def close(self) -> None:
+        """Drop the connection (a new one is opened on the next write)."""
+        if self.conn is not None and self.pid == os.getpid():
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.conn = None
+
+    def dispose(self) -> None:
+        """Close the connection and the turn's file: the database is being closed."""
+        self.close()
+        if self.turn_fd is not None and self.turn_pid == os.getpid():
+            os.close(self.turn_fd)
+        self.turn_fd, self.turn_pid = None, 0
 
     # SQLite has one writer at a time across processes, and its own busy handler sleeps in
     # steps of 1 to 100 ms when the write lock is taken: with two web workers that sleep,
-    # not the write, set the receiver's pace. The write holds the lock for well under a
-    # millisecond, so the receiver asks for it without waiting and retries within a few
-    # hundred microseconds instead, up to the same 30 s limit.
+    # not the write, set the receiver's pace. So the receivers of all processes take turns
+    # on an flock beside the database (a waiting process sleeps in the kernel and wakes the
+    # moment the other is done; its batch is formed before it waits, which measured faster
+    # than gathering the rows that arrive meanwhile into it), and ask
+    # SQLite for the lock without waiting: another writer (a job) holds it for well under a
+    # millisecond, so the receiver retries within a few hundred microseconds instead, up to
+    # the same 30 s limit.
     SQLITE_LIMIT = 30.0
+
+    @contextlib.contextmanager
+    def turn(self):
+        """This process's turn to write, among all the receivers of this SQLite database."""
+        if self.turn_path is None:
+            yield
+            return
+        import fcntl
+
+        if self.turn_pid != os.getpid():  # opened once per process: a forked child's own
+            self.turn_fd = os.open(self.turn_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                                   0o600)
+            self.turn_pid = os.getpid()
+        fd = self.turn_fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _run_sqlite(self, conn, sql: str, values: list) -> list[tuple]:
         import sqlite3
 
         cur = conn.cursor()
-        cur.execute("PRAGMA busy_timeout=0")
         try:
             deadline = time.monotonic() + self.SQLITE_LIMIT
             while True:
                 try:
-                    cur.execute(sql, values)
-                    result = [tuple(r) for r in cur.fetchall()]
-                    conn.commit()
-                    return result
+                    cur.execute("BEGIN IMMEDIATE")
+                    break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
-                        raise
-                    conn.rollback()
-                    if time.monotonic() > deadline:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)
+                            or time.monotonic() > deadline):
                         raise
                     time.sleep(random.uniform(0.0001, 0.0005))
+            try:
+                cur.execute(sql, values)
+                result = [tuple(r) for r in cur.fetchall()]
+                cur.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    cur.execute("ROLLBACK")
+                raise
+            return result
         finally:
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-
-    @classmethod
-    def for_engine(cls, engine) -> _RawInsert:
-        raw = cls._cache.get(id(engine))
-        if raw is None or raw.engine is not engine:
-            raw = cls._cache[id(engine)] = cls(engine)
-        return raw
 
     def statement(self, n: int) -> str:
         sql = self.sql.get(n)
@@ -265,31 +348,20 @@ class _RawInsert:
                 value = params[column]
                 values.append(process(value) if process is not None and value is not None
                               else value)
-        conn = self.engine.raw_connection()  # from the pool; back to it on close()
+        conn = self.connection()
         try:
             if self.sqlite:
-                return self._run_sqlite(conn, self.statement(len(rows)), values)
-            cur = conn.cursor()
-            try:
+                with self.turn():
+                    return self._run_sqlite(conn, self.statement(len(rows)), values)
+            with conn.cursor() as cur:  # autocommit: committed when execute returns
                 cur.execute(self.statement(len(rows)), values)
-                result = [tuple(r) for r in cur.fetchall()]
-            finally:
-                cur.close()
-            conn.commit()
-            return result
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            # as the engine does: a connection lost (database restarted) leaves the pool, so
-            # the platform's retry of this delivery gets a fresh one
-            if self.engine.dialect.is_disconnect(exc, conn.dbapi_connection, None):
-                conn.invalidate(exc)
-            else:
-                conn.rollback()
+                return [tuple(r) for r in cur.fetchall()]
+        except self.errors as exc:
+            # as the engine's pool would: a connection lost (database restarted) is dropped,
+            # so the platform's retry of this delivery gets a fresh one
+            if self.engine.dialect.is_disconnect(exc, conn, None):
+                self.close()
             raise
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
 
 
 @jobs.job(retries=5, retry_delay=30)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 KEPT_HEADERS = ("Content-Type", "User-Agent")
+KEPT_PREFIXES = ("X-Shopify-", "X-WC-Webhook-")
 
 
 # the receiver's answers, built once: a storm of deliveries should not pay for jsonify each time
@@ -85,11 +86,11 @@ def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: by
         return 401, REFUSED, None
     shop_id = shop.id if shop else (
         _shop_id(app, db, platform, meta.shop_domain.lower()) if meta.shop_domain else None)
-    kept = {k: v for k, v in headers.items()
-            if k in KEPT_HEADERS or k.lower().startswith(("x-shopify-", "x-wc-webhook-"))}
+    kept = _kept(headers)
     try:
         stored = store_delivery(db, platform, meta, kept, body, shop_id)
-    except IntegrityError:  # the cached shop was erased meanwhile: keep the delivery anyway
+    except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError):
+        # the cached shop was erased meanwhile: keep the delivery anyway
         _shop_ids(app).clear()
         stored = store_delivery(db, platform, meta, kept, body, None)
     if stored.duplicate:
@@ -97,6 +98,29 @@ def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: by
     # `arrosto worker` drains the deliveries table (shops.deliveries.pump): the answer never
     # waits on processing, nor on the job queue being up
     return 200, ACCEPTED, stored.delivery_id
+
+
+_KEPT_PREFIXES = tuple(p.lower() for p in KEPT_PREFIXES)
+_KEPT_ENVIRON = tuple("HTTP_" + p.upper().replace("-", "_") for p in KEPT_PREFIXES)
+_KEPT_ENVIRON_EXACT = {"HTTP_" + h.upper().replace("-", "_") for h in KEPT_HEADERS
+                       if h != "Content-Type"}
+
+
+def _kept(headers) -> dict[str, str]:
+    """The headers stored with a delivery: the platform's own and a few useful ones, named as
+    werkzeug names them. Read from the WSGI environ when there is one (every request), which
+    is the same as iterating werkzeug's headers without building every other header's name."""
+    environ = getattr(headers, "environ", None)
+    if environ is None:
+        return {k: v for k, v in headers.items()
+                if k in KEPT_HEADERS or k.lower().startswith(_KEPT_PREFIXES)}
+    kept = {}
+    for key, value in environ.items():
+        if key.startswith(_KEPT_ENVIRON) or key in _KEPT_ENVIRON_EXACT:
+            kept[key[5:].replace("_", "-").title()] = value
+        elif key == "CONTENT_TYPE" and value:
+            kept["Content-Type"] = value
+    return kept
 
 
 class FastPath:
