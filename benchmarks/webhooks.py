@@ -234,14 +234,17 @@ def main() -> None:
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     seconds = max(total // 1000, 3)
 
+    answered = {"arrosto": 0}  # deliveries Arrosto answered 200, warm-ups included
+
     def measure(port: int, server: subprocess.Popen
                 ) -> tuple[float, float, int, int, float, float]:
         """(rps, p99 ms, requests, errors, server CPU ms per request, database server CPU ms
         per request)."""
         if use_wrk:
-            load_wrk(port, body, 2, args.concurrency, work)  # warm up
+            _, _, warm, warm_errors = load_wrk(port, body, 2, args.concurrency, work)  # warm up
         else:
-            load(port, body, 200, args.concurrency)
+            _, warm_latencies, warm_errors = load(port, body, 200, args.concurrency)
+            warm = len(warm_latencies)
         cpu_before, db_before = cpu_seconds(server.pid), database_cpu_seconds()
         if use_wrk:
             rps, p99_ms, n, errors = load_wrk(port, body, seconds, args.concurrency, work)
@@ -250,11 +253,14 @@ def main() -> None:
             p99_ms, n = p99(latencies), len(latencies)
         cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(n, 1)
         db_ms = (database_cpu_seconds() - db_before) * 1000 / max(n, 1)
+        if port == arrosto_port:
+            answered["arrosto"] += warm - warm_errors + n - errors
         return rps, p99_ms, n, errors, cpu_ms, db_ms
 
     arrosto_runs, base_runs = [], []
+    arrosto_port = free_port()
     try:
-        port = free_port()
+        port = arrosto_port
         server = start([sys.executable, "-m", "arrosto", "serve", "--port", str(port),
                         "--workers", str(args.workers)], env, work, port)
         (work / "bare.py").write_text(BARE)
@@ -297,6 +303,10 @@ def main() -> None:
           "ratio": round(arrosto_rps / base_rps, 3), "p99_ms": arrosto_p99,
           "baseline_p99_ms": base_p99, "requests": arrosto_n, "baseline_requests": base_n,
           "errors": arrosto_err + base_err, "stored": int(stored),
+          # every delivery answered 200 is in the deliveries table once the servers stopped
+          # (a few more may be: sent by wrk as its time ran out, stored, never counted)
+          "answered": answered["arrosto"], "lost": max(0, answered["arrosto"] - int(stored)),
+          "spool": env.get("ARROSTO_WEBHOOK_SPOOL", "auto"),
           "load": "wrk" if use_wrk else "python",
           # CPU the servers spent per request: the same ratio, robust to a busy machine
           "arrosto_cpu_ms": round(arrosto_cpu, 3), "baseline_cpu_ms": round(base_cpu, 3),

@@ -77,6 +77,9 @@ def make_app(settings):
 
     yield make
     for app in apps:
+        spool = app.extensions.get("arrosto.spool")
+        if spool:  # the webhook receiver's spool thread and file
+            spool.close()
         app.extensions["arrosto.db"].dispose()
     if ON_POSTGRES and apps:
         from arrosto import crypto

@@ -139,11 +139,15 @@ def worker(ctx: Context, threads: int | None) -> None:
                f"{type(jobs.huey.storage).__name__}", err=True)
     import threading
 
+    from .shops import spool
     from .shops.deliveries import pump
 
     stop = threading.Event()
-    threading.Thread(target=pump, args=(ctx.db, stop), name="delivery-pump",
-                     daemon=True).start()
+    settings = ctx.settings
+    spooled = (settings.instance_path / "spool"
+               if spool.enabled(settings.webhook_spool, ctx.db.url) else None)
+    threading.Thread(target=pump, args=(ctx.db, stop), kwargs={"spool": spooled},
+                     name="delivery-pump", daemon=True).start()
     try:
         consumer.run()
     finally:

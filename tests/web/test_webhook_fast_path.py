@@ -22,9 +22,12 @@ DOMAIN = "fast.myshopify.com"
 BODY = json.dumps({"id": 820982911946154508, "name": "#1001"}).encode()
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(jobs_immediate=False, shopify_api_key="k", shopify_api_secret=SECRET)
+@pytest.fixture(params=["off", "on"])
+def app(make_app, request):
+    """Both ways of storing: in the database before answering (PostgreSQL's default), and in
+    the spool moved into the database right after (SQLite's)."""
+    app = make_app(jobs_immediate=False, shopify_api_key="k", shopify_api_secret=SECRET,
+                   webhook_spool=request.param)
     yield app
     jobs.huey.immediate = True
 
@@ -50,7 +53,11 @@ def signed(body: bytes = BODY, delivery: str = "d-1", secret: str = SECRET) -> d
             "X-Shopify-API-Version": "2025-10", "Content-Type": "application/json"}
 
 
-def stored(db) -> list[WebhookDelivery]:
+def stored(app, db) -> list[WebhookDelivery]:
+    """The deliveries in the table, once the receiver's spool (on SQLite) has moved them."""
+    spool = app.extensions.get("arrosto.spool")
+    if spool:
+        spool.flush()
     with db.transaction(all_shops=True) as s:
         return list(s.scalars(select(WebhookDelivery)))
 
@@ -63,7 +70,7 @@ def test_a_delivery_is_stored_once_without_flask(app, db, through_flask):
     assert (first.status_code, first.json) == (200, {"status": "accepted"})
     assert (again.status_code, again.json) == (200, {"status": "duplicate"})
     assert first.headers["X-Content-Type-Options"] == "nosniff"
-    [row] = stored(db)
+    [row] = stored(app, db)
     assert (row.delivery_id, row.topic, row.shop_id, row.state) == (
         "d-1", "orders/create", shop, "received")
     assert bytes(row.body) == BODY and row.headers["X-Shopify-Webhook-Id"] == "d-1"
@@ -78,7 +85,7 @@ def test_refusals_are_the_same_as_flasks(app, db, through_flask):
     assert (forged.status_code, forged.json) == (401, {"error": "invalid signature"})
     unknown = client.post("/webhooks/woocommerce/999", data=BODY, headers=signed())
     assert (unknown.status_code, unknown.json) == (404, {"error": "unknown shop"})
-    assert through_flask == [] and stored(db) == []
+    assert through_flask == [] and stored(app, db) == []
 
 
 @pytest.mark.parametrize("how", ["unknown platform", "too large", "GET", "huge shop id"])
@@ -97,25 +104,32 @@ def test_anything_unusual_goes_through_flask(app, db, through_flask, how):
     else:
         res = client.post("/webhooks/woocommerce/99999999999", data=BODY, headers=signed())
         assert res.status_code == 404
-    assert through_flask == [1] and stored(db) == []
+    assert through_flask == [1] and stored(app, db) == []
 
 
-def test_a_database_failure_is_a_500_and_the_retry_is_stored(app, db, through_flask,
+def test_a_failure_to_store_is_a_500_and_the_retry_is_stored(app, db, through_flask,
                                                              monkeypatch):
+    """The database (or, spooling, the disk) refuses the write: 500, and the platform's retry
+    of the same delivery is stored once."""
     make_shop(db, DOMAIN)
+    from arrosto.shops import spool
     from arrosto.web import webhooks
 
     def down(*args, **kwargs):
-        raise ConnectionError("database restarting")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(webhooks, "store_delivery", down)
+    if app.config["ARROSTO"].webhook_spool == "on":
+        real_write = spool.os.write
+        monkeypatch.setattr(spool.os, "write", lambda fd, data: down() if len(data) > 100
+                            else real_write(fd, data))
+    else:
+        monkeypatch.setattr(webhooks, "store_delivery", down)
     res = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
     assert res.status_code == 500 and res.json == {"error": "something went wrong"}
     monkeypatch.undo()
     retry = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
-    assert retry.status_code == 200
-    with db.transaction(all_shops=True) as s:
-        assert s.scalar(select(func.count(WebhookDelivery.id))) == 1
+    assert (retry.status_code, retry.json) == (200, {"status": "accepted"})
+    assert [r.delivery_id for r in stored(app, db)] == ["d-1"]
 
 
 def test_a_shop_erased_while_its_id_is_cached_still_keeps_the_delivery(app, db):
@@ -127,11 +141,12 @@ def test_a_shop_erased_while_its_id_is_cached_still_keeps_the_delivery(app, db):
     client = app.test_client()
     first = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="e-1"))
     assert first.status_code == 200
-    with db.transaction() as s:
+    assert [(r.delivery_id, r.shop_id) for r in stored(app, db)] == [("e-1", shop)]
+    with db.transaction() as s:  # the shop is erased (with its deliveries), its id still cached
         s.delete(s.get(Shop, shop))
     res = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="e-2"))
     assert (res.status_code, res.json) == (200, {"status": "accepted"})
-    assert [(r.delivery_id, r.shop_id) for r in stored(db)] == [("e-2", None)]
+    assert [(r.delivery_id, r.shop_id) for r in stored(app, db)] == [("e-2", None)]
 
 
 @pytest.mark.parametrize("headers", [

@@ -23,6 +23,7 @@ import types
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import BigInteger, Integer, delete, select, update
 
@@ -530,12 +531,17 @@ def _check_value(value: object, accepted: set, column, where: str) -> None:
 
 
 def pump(db: Database, stop: threading.Event, *, interval: float = 0.5,
-         batch: int = 100) -> None:
+         batch: int = 100, spool: Path | None = None) -> None:
     """The worker's loop over the deliveries table, which is the durable queue the receiver
     writes to: every stored, unprocessed delivery is processed, oldest first. Several workers
-    may pump at once; each delivery's claim lets one of them apply it."""
+    may pump at once; each delivery's claim lets one of them apply it. With a ``spool``
+    directory, the spool files of web workers that are gone are moved into the table first."""
+    from .spool import adopt_orphans
+
     while not stop.is_set():
         try:
+            if spool is not None:
+                adopt_orphans(db, spool)
             ids = pending_deliveries(db, older_than=dt.timedelta(0), limit=batch)
             for delivery_id in ids:
                 if stop.is_set():

@@ -17,9 +17,10 @@ from werkzeug.datastructures import EnvironHeaders
 
 from .. import jobs
 from ..errors import InvalidSignature
-from ..models import Shop
+from ..models import Shop, utcnow
 from ..shops import PLATFORMS
 from ..shops.deliveries import process_delivery, receiving, store_delivery
+from ..shops.spool import Spool, spool_for
 from . import current_db
 
 log = logging.getLogger(__name__)
@@ -58,16 +59,20 @@ def receive(platform: str, shop_id: int | None = None):
     return _answer(answer, status)
 
 
-def handle(app, cls, platform: str, shop_id: int | None, headers, body: bytes
-           ) -> tuple[int, bytes, int | None]:
-    """One delivery, verified and stored: (status, answer, id of the stored delivery if it is
-    new). The same for the Flask route and for :class:`FastPath`."""
+def handle(app, cls, platform: str, shop_id: int | None, headers, body: bytes,
+           spool: Spool | None = None) -> tuple[int, bytes, int | None]:
+    """One delivery, verified and stored (in the database, or in the ``spool`` when there is
+    one): (status, answer, id of the stored delivery if it is new and in the database). The
+    same for the Flask route and for :class:`FastPath`."""
     db = app.extensions["arrosto.db"]
+    if spool is not None:
+        return _receive(app, db, cls, platform, shop_id, headers, body, spool)
     with receiving(db):  # concurrent deliveries of this process share one commit
         return _receive(app, db, cls, platform, shop_id, headers, body)
 
 
-def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: bytes):
+def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: bytes,
+             spool: Spool | None = None):
     shop = None
     if shop_id is not None:
         with db.transaction() as s:
@@ -87,6 +92,9 @@ def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: by
     shop_id = shop.id if shop else (
         _shop_id(app, db, platform, meta.shop_domain.lower()) if meta.shop_domain else None)
     kept = _kept(headers)
+    if spool is not None:  # a shop erased meanwhile: the spool thread keeps it without the shop
+        stored = spool.append(platform, meta, kept, body, shop_id, utcnow())
+        return 200, DUPLICATE if stored.duplicate else ACCEPTED, None
     try:
         stored = store_delivery(db, platform, meta, kept, body, shop_id)
     except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError):
@@ -137,6 +145,7 @@ class FastPath:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        self.spool: Spool | None | bool = False  # opened on the first delivery (in the worker)
 
     def __call__(self, environ, start_response):
         found = self.PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -147,10 +156,12 @@ class FastPath:
                 or (found[2] and int(found[2]) > 2**31 - 1)):
             return self.wsgi_app(environ, start_response)
         body = environ["wsgi.input"].read(int(length))
+        if self.spool is False:
+            self.spool = spool_for(self.app)
         try:
             status, answer, _ = handle(self.app, PLATFORMS[found[1]], found[1],
                                        int(found[2]) if found[2] else None,
-                                       EnvironHeaders(environ), body)
+                                       EnvironHeaders(environ), body, self.spool)
         except Exception:  # noqa: BLE001 - as Flask would: logged, 500, the platform retries
             log.exception("webhook %s failed", environ.get("PATH_INFO"))
             status, answer = 500, FAILED

@@ -1,0 +1,361 @@
+"""The receiver's spool: a verified delivery is appended to a file of this process, then answered;
+a thread of the same process moves the spooled deliveries into the deliveries table in batches.
+
+Why: storing each delivery in the database before answering costs a web worker more than the
+rest of the request (benchmarks/webhooks.py); one ``write`` to a file costs a few microseconds,
+and one INSERT of many rows costs the database far less per row than one INSERT each.
+
+Durability is the database's own on the embedded default: the spool is a file on the same disk
+as the SQLite database, written before the answer, and neither is flushed to the disk on every
+write (SQLite runs with ``synchronous=NORMAL``). A process that dies leaves its file behind, and
+the next process to look (every web worker's spool thread every few seconds, and the delivery
+pump of ``arrosto worker``) moves it into the database. On PostgreSQL the spool is off unless
+``ARROSTO_WEBHOOK_SPOOL=on``: there the database is on another machine, and the web machine's
+disk may not outlive the process (containers), so by default a delivery is in the database
+before it is answered.
+
+Each file is ``<instance>/spool/<pid>-<nanoseconds>.spool``, locked (``flock``) by the process
+writing it for as long as it lives; an unlocked file belongs to a process that is gone. A record
+is a header (payload length, CRC-32 of the payload, time received in microseconds) and the
+payload: the delivery's fields as a JSON line, then the raw body. Moving a record into the table
+is ``INSERT … ON CONFLICT DO NOTHING`` on the delivery id, so doing it twice (a crash between the
+INSERT and forgetting the record) changes nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import struct
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from pathlib import Path
+
+from ..db import Database
+from .base import WebhookMeta
+from .deliveries import Stored, _RawInsert
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct(">IIQ")  # payload length, CRC-32 of the payload, received at (µs)
+ROTATE_BYTES = 16 * 1024 * 1024  # a drained file larger than this is replaced by a new one
+BATCH = 50  # rows per INSERT (the drain holds the GIL while it builds one)
+CHUNK = 4 * 1024 * 1024  # bytes of a spool file read at once
+GATHER = 0.02  # seconds a woken spool thread waits for more deliveries before moving them
+ADOPT_EVERY = 5.0  # seconds between looks for files of processes that are gone
+RECENT = 10_000  # delivery ids this process answers "duplicate" to without the database
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def enabled(setting: str, database_url: str) -> bool:
+    """``ARROSTO_WEBHOOK_SPOOL``: ``auto`` spools on SQLite only."""
+    if setting == "auto":
+        return database_url.startswith("sqlite")
+    return setting == "on"
+
+
+def encode(params: dict) -> bytes:
+    """One record: the header, the fields as a JSON line, the raw body."""
+    meta = json.dumps([params["platform"], params["delivery_id"], params["topic"],
+                       params["shop_domain"], params["headers"], params["shop_id"]],
+                      separators=(",", ":"), ensure_ascii=True).encode()
+    payload = meta + b"\n" + params["body"]
+    received = params["received_at"] - _EPOCH
+    micros = (received.days * 86_400 + received.seconds) * 1_000_000 + received.microseconds
+    return HEADER.pack(len(payload), zlib.crc32(payload), micros) + payload
+
+
+class Damaged(Exception):
+    """A record whose checksum or fields do not hold: the file was cut short by a crash of the
+    machine, or changed by something else."""
+
+
+def decode(data: bytes) -> tuple[list[dict], int, Damaged | None]:
+    """The whole, sound records at the start of ``data``: (rows for the deliveries table, bytes
+    they take, the damage that stopped the reading if any). A record not all there yet ends
+    the reading without damage."""
+    rows, offset, end = [], 0, len(data)
+    while offset + HEADER.size <= end:
+        length, crc, micros = HEADER.unpack_from(data, offset)
+        start = offset + HEADER.size
+        if start + length > end:
+            break
+        payload = data[start:start + length]
+        if zlib.crc32(payload) != crc:
+            return rows, offset, Damaged(f"the record at byte {offset} fails its checksum")
+        meta, _, body = payload.partition(b"\n")
+        try:
+            platform, delivery_id, topic, shop_domain, headers, shop_id = json.loads(meta)
+        except ValueError as exc:
+            return rows, offset, Damaged(f"the record at byte {offset} cannot be read ({exc})")
+        rows.append({"platform": platform, "delivery_id": delivery_id, "topic": topic,
+                     "shop_domain": shop_domain, "headers": headers, "body": body,
+                     "shop_id": shop_id, "state": "received", "attempts": 0,
+                     "received_at": _EPOCH + dt.timedelta(microseconds=micros)})
+        offset = start + length
+    return rows, offset, None
+
+
+class Spool:
+    """This process's spool for one database (see the module's docstring)."""
+
+    def __init__(self, db: Database, directory: Path):
+        self.db = db
+        self.directory = Path(directory)
+        self.insert = _RawInsert(db.engine)  # a connection of its own, used by one drain at once
+        self.lock = threading.Lock()  # appends and the file's replacement
+        self.draining = threading.Lock()  # one drain at a time: the thread, flush(), close()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.fd: int | None = None
+        self.path: Path | None = None
+        self.pid = 0
+        self.read = 0  # bytes of the current file already in the database
+        self.thread: threading.Thread | None = None
+        self.last_adopt = 0.0
+
+    # receiving ----------------------------------------------------------------------------------
+    def append(self, platform: str, meta: WebhookMeta, headers: dict[str, str], body: bytes,
+               shop_id: int | None, received_at: dt.datetime) -> Stored:
+        """Spool one verified delivery; returns once it is written to the file."""
+        key = (platform, meta.delivery_id[:255])
+        record = encode({"platform": platform, "delivery_id": key[1], "topic": meta.topic[:100],
+                         "shop_domain": meta.shop_domain, "headers": headers, "body": body,
+                         "shop_id": shop_id, "received_at": received_at})
+        with self.lock:
+            if self.pid != os.getpid():
+                self._start()
+            if key in self.recent:
+                self.recent.move_to_end(key)
+                return Stored(None, True)
+            os.write(self.fd, record)  # one write: a process killed now leaves it whole or none
+            self.recent[key] = None
+            if len(self.recent) > RECENT:
+                self.recent.popitem(last=False)
+        self.wake.set()
+        return Stored(None, False)
+
+    def _start(self) -> None:
+        """This process's own file and spool thread (a forked child starts its own)."""
+        if self.fd is not None:  # the parent's: its lock must go with the parent, not with us
+            os.close(self.fd)
+        self._open_file()
+        self.recent.clear()
+        self.thread = threading.Thread(target=self._loop, name="webhook-spool", daemon=True)
+        self.thread.start()
+
+    def _open_file(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{os.getpid()}-{time.time_ns()}"
+        partial = self.directory / f"{name}.new"
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # locked before others can see it as a .spool file
+        self.path = partial.rename(self.directory / f"{name}.spool")
+        self.fd, self.pid, self.read = fd, os.getpid(), 0
+
+    # moving into the database -------------------------------------------------------------------
+    def _loop(self) -> None:
+        delay = 0.0
+        while not self.stopping.is_set():
+            if self.wake.wait(timeout=1.0 if delay == 0 else delay) and delay == 0:
+                # let the deliveries of the next few milliseconds join this batch: one INSERT
+                # of many rows costs far less per row than many small ones
+                self.stopping.wait(GATHER)
+            self.wake.clear()
+            try:
+                self.drain()
+                if time.monotonic() - self.last_adopt > ADOPT_EVERY:
+                    self.last_adopt = time.monotonic()
+                    with self.draining:  # the same connection as drain()
+                        adopt_orphans(self.db, self.directory, self.insert)
+                delay = 0.0
+            except Exception:  # noqa: BLE001 - the records stay in the file: try again later
+                delay = min(max(delay * 2, 0.5), 30.0)
+                log.warning("webhook spool: cannot move deliveries into the database yet; "
+                            "retrying in %.1f s", delay, exc_info=True)
+
+    def drain(self) -> int:
+        """Move what this process has spooled into the database; the number of records."""
+        with self.draining:
+            if self.fd is None or self.pid != os.getpid():
+                return 0
+            with self.lock:
+                end = os.fstat(self.fd).st_size  # every write under the lock is complete
+            moved, self.read, damage = move_records(self.fd, self.read, end, self.insert,
+                                                       self.directory)
+            if damage is not None:
+                self._set_aside(damage)
+                return moved
+            if self.read > ROTATE_BYTES:
+                with self.lock:
+                    if os.fstat(self.fd).st_size == self.read:  # all moved: start afresh
+                        self._replace()
+            return moved
+
+    def _replace(self, keep_as: Path | None = None) -> None:
+        """Go on with a new file; the old one is deleted, or renamed to ``keep_as``."""
+        old_fd, old_path = self.fd, self.path
+        self._open_file()
+        if keep_as is None:
+            old_path.unlink(missing_ok=True)
+        else:
+            old_path.rename(keep_as)
+        os.close(old_fd)
+
+    def _set_aside(self, damage: Damaged) -> None:
+        """A damaged file of our own: keep it for inspection, go on with a new one."""
+        with self.lock:
+            damaged = self.path.with_suffix(".damaged")
+            log.error("webhook spool %s: %s; the rest is kept as %s", self.path.name, damage,
+                      damaged.name)
+            self._replace(keep_as=damaged)
+
+    def flush(self) -> None:
+        """Everything spooled so far is in the database when this returns (tests, shutdown)."""
+        self.drain()
+
+    def close(self) -> None:
+        """Stop the thread, move what is left into the database, let go of the file."""
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None and self.pid == os.getpid():
+            self.thread.join(timeout=5)
+        try:
+            self.drain()
+        except Exception:  # noqa: BLE001 - the file stays: the next process moves it
+            log.warning("webhook spool: deliveries left in %s for the next process",
+                        self.path, exc_info=True)
+            return
+        with self.lock:
+            if self.fd is not None and self.pid == os.getpid():
+                if os.fstat(self.fd).st_size == self.read:
+                    self.path.unlink(missing_ok=True)
+                os.close(self.fd)
+            self.fd = None
+        self.insert.dispose()
+
+
+def store_rows(insert: _RawInsert, rows: list[dict], directory: Path) -> None:
+    """Insert spooled rows in batches. A row whose shop was erased meanwhile (the foreign key
+    refuses it) is kept without its shop, as the receiver does; a row the database refuses
+    outright (a value it cannot hold) is written to ``rejected.damaged`` beside the spool and
+    logged, so that it neither blocks the rows after it nor disappears."""
+    dbapi = insert.engine.dialect.loaded_dbapi
+    refused = (dbapi.IntegrityError, dbapi.DataError)
+    for n in range(0, len(rows), BATCH):
+        batch = rows[n:n + BATCH]
+        try:
+            insert.run(batch)
+            continue
+        except refused:
+            pass
+        for row in batch:
+            try:
+                try:
+                    insert.run([row])
+                except dbapi.IntegrityError:
+                    insert.run([{**row, "shop_id": None}])
+            except refused as exc:
+                with open(directory / "rejected.damaged", "ab") as kept:
+                    kept.write(encode(row))
+                log.error("webhook spool: the database refuses delivery %r (%s); kept in %s",
+                          row["delivery_id"][:80], type(exc).__name__,
+                          directory / "rejected.damaged")
+
+
+def adopt_orphans(db: Database, directory: Path, insert: _RawInsert | None = None) -> int:
+    """Move the spool files of processes that are gone into the database, then delete them;
+    the number of records moved. A file still locked belongs to a live process: skipped."""
+    directory = Path(directory)
+    try:
+        names = sorted(p for p in directory.iterdir() if p.suffix == ".spool")
+    except FileNotFoundError:
+        return 0
+    own = insert is None
+    insert = insert or _RawInsert(db.engine)
+    moved = 0
+    try:
+        for path in names:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue  # another process adopted it meanwhile
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its process is alive and moves it itself
+                if not path.exists():
+                    continue  # adopted and deleted while we waited
+                count, used, damage = move_records(fd, 0, os.fstat(fd).st_size, insert,
+                                                     directory)
+                moved += count
+                if damage is not None:
+                    damaged = path.with_suffix(".damaged")
+                    log.error("webhook spool %s: %s; %d deliveries moved, the rest kept as %s",
+                              path.name, damage, count, damaged.name)
+                    path.rename(damaged)
+                    continue
+                path.unlink(missing_ok=True)
+                if count:
+                    log.info("webhook spool %s: %d deliveries of a stopped process moved into "
+                             "the database", path.name, count)
+            finally:
+                os.close(fd)
+    finally:
+        if own:
+            insert.dispose()
+    return moved
+
+
+def move_records(fd: int, start: int, end: int, insert: _RawInsert, directory: Path
+                 ) -> tuple[int, int, Damaged | None]:
+    """Insert the records of a spool file between two offsets, a few megabytes at a time:
+    (records moved, offset reached, the damage that stopped it if any)."""
+    moved = 0
+    while start < end:
+        head = os.pread(fd, HEADER.size, start)
+        need = HEADER.size + HEADER.unpack(head)[0] if len(head) == HEADER.size else 0
+        rows, used, damage = decode(os.pread(fd, min(end - start, max(CHUNK, need)), start))
+        store_rows(insert, rows, directory)
+        moved, start = moved + len(rows), start + used
+        if damage is None and used == 0:
+            damage = Damaged(f"the record at byte {start} is cut short")
+        if damage is not None:
+            return moved, start, damage
+    return moved, start, None
+
+
+_spools_lock = threading.Lock()
+
+
+def spool_for(app) -> Spool | None:
+    """The app's spool, when deliveries are spooled (``ARROSTO_WEBHOOK_SPOOL``)."""
+    spool = app.extensions.get("arrosto.spool", False)
+    if spool is not False:
+        return spool
+    with _spools_lock:
+        spool = app.extensions.get("arrosto.spool", False)
+        if spool is False:
+            settings = app.config["ARROSTO"]
+            db = app.extensions["arrosto.db"]
+            spool = (Spool(db, Path(settings.instance_path) / "spool")
+                     if enabled(settings.webhook_spool, db.url) else None)
+            app.extensions["arrosto.spool"] = spool
+            if spool is not None:
+                import atexit
+
+                atexit.register(_close_quietly, spool)
+    return spool
+
+
+def _close_quietly(spool: Spool) -> None:
+    with contextlib.suppress(Exception):
+        spool.close()
