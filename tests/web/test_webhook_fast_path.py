@@ -10,7 +10,7 @@ import json
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from arrosto import jobs
 from arrosto.models import WebhookDelivery
