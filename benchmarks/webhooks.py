@@ -156,20 +156,26 @@ def load_wrk(port: int, body: bytes, seconds: float, concurrency: int,
     return requests / (micros / 1e6), round(p99_us / 1000, 2), requests, errors
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a server process and its workers so far."""
+def _cpu(procs) -> float:
+    """User + system CPU of these processes so far (those that ended meanwhile count 0)."""
     import psutil
 
-    procs = [psutil.Process(pid)]
-    procs += procs[0].children(recursive=True)
     total = 0.0
     for proc in procs:
         try:
             times = proc.cpu_times()
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             continue
         total += times.user + times.system
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server process and its workers so far."""
+    import psutil
+
+    server = psutil.Process(pid)
+    return _cpu([server, *server.children(recursive=True)])
 
 
 def database_cpu_seconds() -> float:
@@ -177,15 +183,8 @@ def database_cpu_seconds() -> float:
     there are none: SQLite runs inside the web workers and is counted with them)."""
     import psutil
 
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in ("postgres", "postmaster"):
-            try:
-                times = proc.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.user + times.system
-    return total
+    return _cpu(p for p in psutil.process_iter(["name"])
+                if p.info["name"] in ("postgres", "postmaster"))
 
 
 def p99(latencies: list[float]) -> float:
