@@ -261,3 +261,52 @@ def test_a_row_the_database_refuses_is_set_aside_and_the_rest_go_on(db, make_spo
     kept, _, damage = spool.decode((tmp_path / "spool" / "rejected.damaged").read_bytes())
     assert [r["delivery_id"] for r in kept] == ["spool-bad"] and damage is None
     assert "spool-bad" in caplog.text and "DataError" in caplog.text
+
+
+def test_adoption_starts_where_the_dead_process_had_got_to(db, make_spool, tmp_path):
+    """The file notes how far it is in the database: an adopter does not insert again what
+    was already moved (and since deleted, say by a shop's erasure)."""
+    dead = make_spool()
+    dead.stopping.set()
+    for n in range(2):
+        dead.append("shopify", meta(n), HEADERS, BODY, None, utcnow())
+    dead.drain()
+    with db.transaction() as s:
+        for row in s.scalars(select(WebhookDelivery)):
+            s.delete(row)  # erased after they were moved
+    dead.append("shopify", meta("late"), HEADERS, BODY, None, utcnow())
+    os.close(dead.fd)
+    dead.fd = None
+    assert adopt_orphans(db, tmp_path / "spool") == 1
+    assert [r.delivery_id for r in rows(db)] == ["spool-late"]
+
+
+def test_a_file_without_our_header_is_kept_aside(db, tmp_path, caplog):
+    directory = tmp_path / "spool"
+    directory.mkdir()
+    (directory / "1-1.spool").write_bytes(b"not a spool file")
+    with caplog.at_level(logging.ERROR, logger="arrosto.shops.spool"):
+        assert adopt_orphans(db, directory) == 0
+    assert [p.name for p in directory.iterdir()] == ["1-1.damaged"]
+    assert "no spool header" in caplog.text
+
+
+def test_a_forked_child_lets_go_of_its_parents_spool(db, make_spool):
+    """A child forked after the parent spooled (gunicorn with --preload) neither writes to the
+    parent's file nor keeps its lock alive: it opens its own on its first delivery."""
+    s = make_spool()
+    s.stopping.set()
+    s.append("shopify", meta(1), HEADERS, BODY, None, utcnow())
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit code
+        os._exit(0 if (s.fd, s.pid, s.size, len(s.recent)) == (None, 0, 0, 0) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    other = os.open(s.path, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # still the parent's, locked
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+    s.flush()
+    assert [r.delivery_id for r in rows(db)] == ["spool-1"]

@@ -119,9 +119,14 @@ def test_a_failure_to_store_is_a_500_and_the_retry_is_stored(app, db, through_fl
         raise OSError(28, "No space left on device")
 
     if app.config["ARROSTO"].webhook_spool == "on":
-        real_write = spool.os.write
-        monkeypatch.setattr(spool.os, "write", lambda fd, data: down() if len(data) > 100
-                            else real_write(fd, data))
+        real_write = spool.os.pwrite
+
+        def half(fd, data, offset):  # the disk fills up in the middle of the record
+            if len(data) > 100:
+                return real_write(fd, data[:len(data) // 2], offset)
+            return real_write(fd, data, offset)
+
+        monkeypatch.setattr(spool.os, "pwrite", half)
     else:
         monkeypatch.setattr(webhooks, "store_delivery", down)
     res = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
@@ -130,6 +135,9 @@ def test_a_failure_to_store_is_a_500_and_the_retry_is_stored(app, db, through_fl
     retry = app.test_client().post("/webhooks/shopify", data=BODY, headers=signed())
     assert (retry.status_code, retry.json) == (200, {"status": "accepted"})
     assert [r.delivery_id for r in stored(app, db)] == ["d-1"]
+    if app.config["ARROSTO"].webhook_spool == "on":  # the half record was taken back
+        directory = app.extensions["arrosto.spool"].directory
+        assert [p.suffix for p in directory.iterdir()] == [".spool"]
 
 
 def test_a_shop_erased_while_its_id_is_cached_still_keeps_the_delivery(app, db):

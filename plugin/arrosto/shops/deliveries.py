@@ -235,7 +235,10 @@ class _RawInsert:
         self.head = (f"INSERT INTO {table.name} ({', '.join(self.COLUMNS)}) VALUES ")
         self.tail = " ON CONFLICT (platform, delivery_id) DO NOTHING " \
                     "RETURNING id, platform, delivery_id"
-        self.row = "(" + ", ".join([self.mark] * len(self.COLUMNS)) + ")"
+        # psycopg sends the body as binary: as text, bytea doubles in size as hex digits
+        marks = ["%b" if c == "body" and self.mark == "%s" and dialect.driver == "psycopg"
+                 else self.mark for c in self.COLUMNS]
+        self.row = "(" + ", ".join(marks) + ")"
         self.sql: dict[int, str] = {}
         self.sqlite = dialect.name == "sqlite"
         self.errors = dialect.loaded_dbapi.Error
@@ -539,9 +542,12 @@ def pump(db: Database, stop: threading.Event, *, interval: float = 0.5,
     from .spool import adopt_orphans
 
     while not stop.is_set():
-        try:
-            if spool is not None:
+        if spool is not None:
+            try:
                 adopt_orphans(db, spool)
+            except Exception:  # noqa: BLE001 - the files stay; processing goes on meanwhile
+                log.warning("delivery pump cannot adopt spool files; retrying", exc_info=True)
+        try:
             ids = pending_deliveries(db, older_than=dt.timedelta(0), limit=batch)
             for delivery_id in ids:
                 if stop.is_set():

@@ -15,9 +15,10 @@ disk may not outlive the process (containers), so by default a delivery is in th
 before it is answered.
 
 Each file is ``<instance>/spool/<pid>-<nanoseconds>.spool``, locked (``flock``) by the process
-writing it for as long as it lives; an unlocked file belongs to a process that is gone. A record
-is a header (payload length, CRC-32 of the payload, time received in microseconds) and the
-payload: the delivery's fields as a JSON line, then the raw body. Moving a record into the table
+writing it for as long as it lives; an unlocked file belongs to a process that is gone. The file
+starts with a mark and the offset up to which its records are in the database; each record is a
+header (payload length, CRC-32 of the payload, time received in microseconds) and the payload:
+the delivery's fields as a JSON line, then the raw body. Moving a record into the table
 is ``INSERT … ON CONFLICT DO NOTHING`` on the delivery id, so doing it twice (a crash between the
 INSERT and forgetting the record) changes nothing.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import logging
@@ -32,6 +34,7 @@ import os
 import struct
 import threading
 import time
+import weakref
 import zlib
 from collections import OrderedDict
 from pathlib import Path
@@ -43,6 +46,9 @@ from .deliveries import Stored, _RawInsert
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct(">IIQ")  # payload length, CRC-32 of the payload, received at (µs)
+MAGIC = b"ARRSPOOL"  # a file starts with it and the offset up to which it is in the database
+DONE = struct.Struct(">Q")
+FILE_HEADER = len(MAGIC) + DONE.size
 ROTATE_BYTES = 16 * 1024 * 1024  # a drained file larger than this is replaced by a new one
 BATCH = 50  # rows per INSERT (the drain holds the GIL while it builds one)
 CHUNK = 4 * 1024 * 1024  # bytes of a spool file read at once
@@ -92,7 +98,7 @@ def decode(data: bytes) -> tuple[list[dict], int, Damaged | None]:
         meta, _, body = payload.partition(b"\n")
         try:
             platform, delivery_id, topic, shop_domain, headers, shop_id = json.loads(meta)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             return rows, offset, Damaged(f"the record at byte {offset} cannot be read ({exc})")
         rows.append({"platform": platform, "delivery_id": delivery_id, "topic": topic,
                      "shop_domain": shop_domain, "headers": headers, "body": body,
@@ -109,7 +115,12 @@ class Spool:
         self.db = db
         self.directory = Path(directory)
         self.insert = _RawInsert(db.engine)  # a connection of its own, used by one drain at once
-        self.lock = threading.Lock()  # appends and the file's replacement
+        self._reset()
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (spool := me()) and spool._forked())
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()  # appends and switching files
         self.draining = threading.Lock()  # one drain at a time: the thread, flush(), close()
         self.wake = threading.Event()
         self.stopping = threading.Event()
@@ -117,25 +128,43 @@ class Spool:
         self.fd: int | None = None
         self.path: Path | None = None
         self.pid = 0
+        self.size = 0  # bytes written to the current file (all writes are ours, under the lock)
         self.read = 0  # bytes of the current file already in the database
         self.thread: threading.Thread | None = None
         self.last_adopt = 0.0
 
+    def _forked(self) -> None:
+        """In a child process: nothing of the parent's spool is ours (its file's lock must go
+        when the parent goes); the child opens its own on its first delivery."""
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)  # the child's copy; the parent keeps its own and its lock
+        self._reset()
+
     # receiving ----------------------------------------------------------------------------------
     def append(self, platform: str, meta: WebhookMeta, headers: dict[str, str], body: bytes,
                shop_id: int | None, received_at: dt.datetime) -> Stored:
-        """Spool one verified delivery; returns once it is written to the file."""
+        """Spool one verified delivery; returns once it is written to the file, whole."""
         key = (platform, meta.delivery_id[:255])
         record = encode({"platform": platform, "delivery_id": key[1], "topic": meta.topic[:100],
                          "shop_domain": meta.shop_domain, "headers": headers, "body": body,
                          "shop_id": shop_id, "received_at": received_at})
         with self.lock:
-            if self.pid != os.getpid():
+            if self.fd is None:
                 self._start()
             if key in self.recent:
                 self.recent.move_to_end(key)
                 return Stored(None, True)
-            os.write(self.fd, record)  # one write: a process killed now leaves it whole or none
+            try:
+                # one write: a process killed now leaves the record whole or not at all
+                written = os.pwrite(self.fd, record, self.size)
+                if written != len(record):
+                    raise OSError(errno.ENOSPC, "the spool's disk is full")
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self.fd, self.size)  # no half record: the platform retries
+                raise
+            self.size += written
             self.recent[key] = None
             if len(self.recent) > RECENT:
                 self.recent.popitem(last=False)
@@ -143,11 +172,8 @@ class Spool:
         return Stored(None, False)
 
     def _start(self) -> None:
-        """This process's own file and spool thread (a forked child starts its own)."""
-        if self.fd is not None:  # the parent's: its lock must go with the parent, not with us
-            os.close(self.fd)
+        """This process's own file and spool thread."""
         self._open_file()
-        self.recent.clear()
         self.thread = threading.Thread(target=self._loop, name="webhook-spool", daemon=True)
         self.thread.start()
 
@@ -155,16 +181,25 @@ class Spool:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{os.getpid()}-{time.time_ns()}"
         partial = self.directory / f"{name}.new"
-        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # locked before others can see it as a .spool file
-        self.path = partial.rename(self.directory / f"{name}.spool")
-        self.fd, self.pid, self.read = fd, os.getpid(), 0
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # locked before others can see it as a .spool file
+            os.pwrite(fd, MAGIC + DONE.pack(FILE_HEADER), 0)
+            path = partial.rename(self.directory / f"{name}.spool")
+        except BaseException:
+            os.close(fd)
+            partial.unlink(missing_ok=True)
+            raise
+        self.fd, self.path, self.pid = fd, path, os.getpid()
+        self.size = self.read = FILE_HEADER
 
     # moving into the database -------------------------------------------------------------------
     def _loop(self) -> None:
         delay = 0.0
         while not self.stopping.is_set():
-            if self.wake.wait(timeout=1.0 if delay == 0 else delay) and delay == 0:
+            if delay:  # the database refused: wait it out, however many deliveries arrive
+                self.stopping.wait(delay)
+            elif self.wake.wait(timeout=1.0):
                 # let the deliveries of the next few milliseconds join this batch: one INSERT
                 # of many rows costs far less per row than many small ones
                 self.stopping.wait(GATHER)
@@ -184,38 +219,35 @@ class Spool:
     def drain(self) -> int:
         """Move what this process has spooled into the database; the number of records."""
         with self.draining:
-            if self.fd is None or self.pid != os.getpid():
+            if self.fd is None:
                 return 0
             with self.lock:
-                end = os.fstat(self.fd).st_size  # every write under the lock is complete
+                end = self.size
             moved, self.read, damage = move_records(self.fd, self.read, end, self.insert,
                                                        self.directory)
-            if damage is not None:
-                self._set_aside(damage)
-                return moved
-            if self.read > ROTATE_BYTES:
-                with self.lock:
-                    if os.fstat(self.fd).st_size == self.read:  # all moved: start afresh
-                        self._replace()
+            if damage is not None or self.read > ROTATE_BYTES:
+                self._retire(damage)
             return moved
 
-    def _replace(self, keep_as: Path | None = None) -> None:
-        """Go on with a new file; the old one is deleted, or renamed to ``keep_as``."""
-        old_fd, old_path = self.fd, self.path
-        self._open_file()
-        if keep_as is None:
-            old_path.unlink(missing_ok=True)
-        else:
-            old_path.rename(keep_as)
-        os.close(old_fd)
-
-    def _set_aside(self, damage: Damaged) -> None:
-        """A damaged file of our own: keep it for inspection, go on with a new one."""
+    def _retire(self, damage: Damaged | None) -> None:
+        """Go on with a new file. The old one, once all of it is in the database, is deleted;
+        a damaged one is kept as .damaged. If moving the rest fails, it is let go of: another
+        look (ours included) adopts it from where it was left."""
         with self.lock:
-            damaged = self.path.with_suffix(".damaged")
-            log.error("webhook spool %s: %s; the rest is kept as %s", self.path.name, damage,
-                      damaged.name)
-            self._replace(keep_as=damaged)
+            old_fd, old_path, old_read, old_end = self.fd, self.path, self.read, self.size
+            self._open_file()
+        try:
+            if damage is None:
+                _, old_read, damage = move_records(old_fd, old_read, old_end, self.insert,
+                                                   self.directory)
+            if damage is not None:
+                log.error("webhook spool %s: %s; kept as %s", old_path.name, damage,
+                          old_path.with_suffix(".damaged").name)
+                old_path.rename(old_path.with_suffix(".damaged"))
+            else:
+                old_path.unlink(missing_ok=True)
+        finally:
+            os.close(old_fd)
 
     def flush(self) -> None:
         """Everything spooled so far is in the database when this returns (tests, shutdown)."""
@@ -225,8 +257,12 @@ class Spool:
         """Stop the thread, move what is left into the database, let go of the file."""
         self.stopping.set()
         self.wake.set()
-        if self.thread is not None and self.pid == os.getpid():
+        if self.thread is not None:
             self.thread.join(timeout=5)
+            if self.thread.is_alive():  # stuck on the database: the file is left for others
+                log.warning("webhook spool: deliveries left in %s for the next process",
+                            self.path)
+                return
         try:
             self.drain()
         except Exception:  # noqa: BLE001 - the file stays: the next process moves it
@@ -234,8 +270,8 @@ class Spool:
                         self.path, exc_info=True)
             return
         with self.lock:
-            if self.fd is not None and self.pid == os.getpid():
-                if os.fstat(self.fd).st_size == self.read:
+            if self.fd is not None:
+                if self.size == self.read:
                     self.path.unlink(missing_ok=True)
                 os.close(self.fd)
             self.fd = None
@@ -284,41 +320,55 @@ def adopt_orphans(db: Database, directory: Path, insert: _RawInsert | None = Non
     try:
         for path in names:
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-            except FileNotFoundError:
-                continue  # another process adopted it meanwhile
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # its process is alive and moves it itself
-                if not path.exists():
-                    continue  # adopted and deleted while we waited
-                count, used, damage = move_records(fd, 0, os.fstat(fd).st_size, insert,
-                                                     directory)
-                moved += count
-                if damage is not None:
-                    damaged = path.with_suffix(".damaged")
-                    log.error("webhook spool %s: %s; %d deliveries moved, the rest kept as %s",
-                              path.name, damage, count, damaged.name)
-                    path.rename(damaged)
-                    continue
-                path.unlink(missing_ok=True)
-                if count:
-                    log.info("webhook spool %s: %d deliveries of a stopped process moved into "
-                             "the database", path.name, count)
-            finally:
-                os.close(fd)
+                moved += _adopt(path, insert, directory)
+            except OSError as exc:  # unreadable (permissions) or the disk is full: skip it
+                log.warning("webhook spool %s cannot be adopted: %s", path.name, exc)
     finally:
         if own:
             insert.dispose()
     return moved
 
 
+def _adopt(path: Path, insert: _RawInsert, directory: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return 0  # another process adopted it meanwhile
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # its process is alive and moves it itself
+        if not path.exists():
+            return 0  # adopted and deleted while we waited
+        start = drained_mark(fd)
+        end = os.fstat(fd).st_size
+        if start is None:
+            count, damage = 0, Damaged("it has no spool header")
+        else:
+            count, reached, damage = move_records(fd, start, end, insert, directory)
+            if damage is None and reached != end:
+                damage = Damaged(f"the last {end - reached} bytes are cut short")
+        if damage is not None:
+            damaged = path.with_suffix(".damaged")
+            log.error("webhook spool %s: %s; %d deliveries moved, the rest kept as %s",
+                      path.name, damage, count, damaged.name)
+            path.rename(damaged)
+            return count
+        path.unlink(missing_ok=True)
+        if count:
+            log.info("webhook spool %s: %d deliveries of a stopped process moved into the "
+                     "database", path.name, count)
+        return count
+    finally:
+        os.close(fd)
+
+
 def move_records(fd: int, start: int, end: int, insert: _RawInsert, directory: Path
                  ) -> tuple[int, int, Damaged | None]:
-    """Insert the records of a spool file between two offsets, a few megabytes at a time:
-    (records moved, offset reached, the damage that stopped it if any)."""
+    """Insert the records of a spool file between two offsets, a few megabytes at a time,
+    noting in the file's header how far it got: (records moved, offset reached, the damage
+    that stopped it if any)."""
     moved = 0
     while start < end:
         head = os.pread(fd, HEADER.size, start)
@@ -326,11 +376,22 @@ def move_records(fd: int, start: int, end: int, insert: _RawInsert, directory: P
         rows, used, damage = decode(os.pread(fd, min(end - start, max(CHUNK, need)), start))
         store_rows(insert, rows, directory)
         moved, start = moved + len(rows), start + used
+        if used:
+            os.pwrite(fd, DONE.pack(start), len(MAGIC))  # a later reader starts here
         if damage is None and used == 0:
             damage = Damaged(f"the record at byte {start} is cut short")
         if damage is not None:
             return moved, start, damage
     return moved, start, None
+
+
+def drained_mark(fd: int) -> int | None:
+    """Where the records not yet in the database start, from the file's header; None when
+    the file has no header of ours."""
+    head = os.pread(fd, FILE_HEADER, 0)
+    if len(head) < FILE_HEADER or not head.startswith(MAGIC):
+        return None
+    return max(FILE_HEADER, DONE.unpack_from(head, len(MAGIC))[0])
 
 
 _spools_lock = threading.Lock()
