@@ -284,12 +284,12 @@ class _RawInsert:
 
     # SQLite has one writer at a time across processes, and its own busy handler sleeps in
     # steps of 1 to 100 ms when the write lock is taken: with two web workers that sleep,
-    # not the write, set the receiver's pace. So the receivers of all processes take turns
-    # on an flock beside the database (a waiting process sleeps in the kernel and wakes the
-    # moment the other is done; its batch is formed before it waits, which measured faster
-    # than gathering the rows that arrive meanwhile into it), and ask
-    # SQLite for the lock without waiting: another writer (a job) holds it for well under a
-    # millisecond, so the receiver retries within a few hundred microseconds instead, up to
+    # not the write, set the receiver's pace. So the receivers of all processes (and their
+    # spools) take turns on an flock beside the database: a waiting process sleeps in the
+    # kernel and wakes the moment the other is done (its batch is formed before it waits,
+    # which measured faster than letting the rows that arrive meanwhile join it). SQLite's
+    # own lock is asked for without waiting: another writer (a job) holds it for well under
+    # a millisecond, so the receiver retries within a few hundred microseconds instead, up to
     # the same 30 s limit.
     SQLITE_LIMIT = 30.0
 
