@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import emit, free_port, stop, wait_http  # noqa: E402
 
-from arrosto.cli import SERVER_BALANCE  # noqa: E402
+from arrosto.cli import gunicorn_args  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-shopify-app-secret"
@@ -232,7 +232,6 @@ def main() -> None:
     """)
     subprocess.run([sys.executable, "-c", setup], env=env, check=True, cwd=work)
     body = order_body()
-    gunicorn = ["--workers", str(args.workers), "--threads", "4"]
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     seconds = max(total // 1000, 3)
 
@@ -268,10 +267,8 @@ def main() -> None:
         (work / "bare.py").write_text(BARE)
         bare_port = free_port()
         # the same server settings as `arrosto serve` (timeouts, an access log line a request)
-        bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work), "-b",
-                      f"127.0.0.1:{bare_port}", *gunicorn, "--timeout", "30",
-                      "--graceful-timeout", "10", "--access-logfile", "-", *SERVER_BALANCE,
-                      "bare:app"],
+        bare = start([sys.executable, "-m", "gunicorn", "--chdir", str(work),
+                      *gunicorn_args(f"127.0.0.1:{bare_port}", args.workers, 4, "bare:app")],
                      env, work, bare_port)
         try:
             # interleaved rounds (the order alternating), medians: a machine whose speed

@@ -89,6 +89,14 @@ def cli() -> None:
 SERVER_BALANCE = ["--reuse-port"] if hasattr(socket, "SO_REUSEPORT") else []
 
 
+def gunicorn_args(bind: str, workers: int, threads: int, app: str) -> list[str]:
+    """gunicorn's arguments for `arrosto serve` (benchmarks/webhooks.py serves its bare
+    endpoint with the same ones)."""
+    return ["--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
+            *SERVER_BALANCE, app]
+
+
 def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -> None:
     """Replace this process with a gunicorn master; the app is loaded only in its workers, so
     the master stays small. Settings reach the workers through the environment."""
@@ -100,10 +108,8 @@ def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -
     env["ARROSTO_INSTANCE_PATH"] = str(settings.instance_path)
     if ctx.allow_generated_secret:
         env["ARROSTO_DEMO"] = "1"
-    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--threads", str(threads), "--timeout", "30",
-            "--graceful-timeout", "10", "--access-logfile", "-", *SERVER_BALANCE,
-            "arrosto.wsgi:app"]
+    args = [sys.executable, "-m", "gunicorn",
+            *gunicorn_args(f"{host}:{port}", workers, threads, "arrosto.wsgi:app")]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, args, env)
@@ -139,14 +145,12 @@ def worker(ctx: Context, threads: int | None) -> None:
                f"{type(jobs.huey.storage).__name__}", err=True)
     import threading
 
-    from .shops import spool
     from .shops.deliveries import pump
+    from .shops.spool import spool_directory
 
     stop = threading.Event()
-    settings = ctx.settings
-    spooled = (settings.instance_path / "spool"
-               if spool.enabled(settings.webhook_spool, ctx.db.url) else None)
-    threading.Thread(target=pump, args=(ctx.db, stop), kwargs={"spool": spooled},
+    threading.Thread(target=pump, args=(ctx.db, stop),
+                     kwargs={"spool": spool_directory(ctx.settings, ctx.db.url)},
                      name="delivery-pump", daemon=True).start()
     try:
         consumer.run()

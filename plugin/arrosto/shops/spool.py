@@ -59,11 +59,13 @@ RECENT = 10_000  # delivery ids this process answers "duplicate" to without the 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def enabled(setting: str, database_url: str) -> bool:
-    """``ARROSTO_WEBHOOK_SPOOL``: ``auto`` spools on SQLite only."""
-    if setting == "auto":
-        return database_url.startswith("sqlite")
-    return setting == "on"
+def spool_directory(settings, database_url: str) -> Path | None:
+    """Where deliveries are spooled, or None when they are not (``ARROSTO_WEBHOOK_SPOOL``:
+    ``auto`` spools on SQLite only)."""
+    setting = settings.webhook_spool
+    if setting == "on" or (setting == "auto" and database_url.startswith("sqlite")):
+        return Path(settings.instance_path) / "spool"
+    return None
 
 
 def encode(params: dict) -> bytes:
@@ -405,10 +407,9 @@ def spool_for(app) -> Spool | None:
     with _spools_lock:
         spool = app.extensions.get("arrosto.spool", False)
         if spool is False:
-            settings = app.config["ARROSTO"]
             db = app.extensions["arrosto.db"]
-            spool = (Spool(db, Path(settings.instance_path) / "spool")
-                     if enabled(settings.webhook_spool, db.url) else None)
+            directory = spool_directory(app.config["ARROSTO"], db.url)
+            spool = Spool(db, directory) if directory else None
             app.extensions["arrosto.spool"] = spool
             if spool is not None:
                 import atexit

@@ -145,7 +145,6 @@ class FastPath:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-        self.spool: Spool | None | bool = False  # opened on the first delivery (in the worker)
 
     def __call__(self, environ, start_response):
         found = self.PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -156,12 +155,10 @@ class FastPath:
                 or (found[2] and int(found[2]) > 2**31 - 1)):
             return self.wsgi_app(environ, start_response)
         body = environ["wsgi.input"].read(int(length))
-        if self.spool is False:
-            self.spool = spool_for(self.app)
         try:
             status, answer, _ = handle(self.app, PLATFORMS[found[1]], found[1],
                                        int(found[2]) if found[2] else None,
-                                       EnvironHeaders(environ), body, self.spool)
+                                       EnvironHeaders(environ), body, spool_for(self.app))
         except Exception:  # noqa: BLE001 - as Flask would: logged, 500, the platform retries
             log.exception("webhook %s failed", environ.get("PATH_INFO"))
             status, answer = 500, FAILED
