@@ -93,6 +93,7 @@ def test_a_database_that_refuses_keeps_the_deliveries_in_the_file(db, make_spool
         raise OSError("database down")
 
     monkeypatch.setattr(deliveries._RawInsert, "run", down)
+    monkeypatch.setattr(deliveries._RawInsert, "copy", down)  # PostgreSQL's way in
     with pytest.raises(OSError):
         s.drain()
     monkeypatch.undo()
@@ -243,14 +244,17 @@ def test_a_row_the_database_refuses_is_set_aside_and_the_rest_go_on(db, make_spo
     """A value the database cannot hold (PostgreSQL refuses a NUL in text) must not block the
     spool forever: that row is written to rejected.damaged and logged, the others stored."""
     dbapi = db.engine.dialect.loaded_dbapi
-    real_run = deliveries._RawInsert.run
+    real = {"run": deliveries._RawInsert.run, "copy": deliveries._RawInsert.copy}
 
-    def picky(self, batch):
-        if any(row["delivery_id"] == "spool-bad" for row in batch):
-            raise dbapi.DataError("invalid byte sequence")
-        return real_run(self, batch)
+    def picky(way):
+        def write(self, batch):
+            if any(row["delivery_id"] == "spool-bad" for row in batch):
+                raise dbapi.DataError("invalid byte sequence")
+            return real[way](self, batch)
+        return write
 
-    monkeypatch.setattr(deliveries._RawInsert, "run", picky)
+    for way in real:  # COPY (PostgreSQL) and INSERT
+        monkeypatch.setattr(deliveries._RawInsert, way, picky(way))
     s = make_spool()
     s.stopping.set()
     for n in ("a", "bad", "b"):
@@ -310,3 +314,31 @@ def test_a_forked_child_lets_go_of_its_parents_spool(db, make_spool):
         os.close(other)
     s.flush()
     assert [r.delivery_id for r in rows(db)] == ["spool-1"]
+
+
+def test_a_batch_with_a_repeat_already_stored_still_stores_the_rest(db, make_spool,
+                                                                    monkeypatch):
+    """On PostgreSQL the spool moves a batch with one binary COPY, which a delivery id already
+    in the table (a repeat that reached another worker) refuses whole: the batch is then
+    stored with INSERT … ON CONFLICT DO NOTHING, the new deliveries once, the repeat not again.
+    On SQLite, the INSERT is the only way."""
+    copies, real_copy = [], deliveries._RawInsert.copy
+
+    def counted(self, batch):
+        copies.append(len(batch))
+        return real_copy(self, batch)
+
+    monkeypatch.setattr(deliveries._RawInsert, "copy", counted)
+    first = make_spool()
+    first.stopping.set()
+    first.append("shopify", meta("seen"), HEADERS, BODY, None, utcnow())
+    assert first.drain() == 1
+    other = make_spool()  # another worker's spool, which has not seen it
+    other.stopping.set()
+    for n in ("new-1", "seen", "new-2"):
+        other.append("shopify", meta(n), HEADERS, BODY, None, utcnow())
+    assert other.drain() == 3
+    stored = sorted(r.delivery_id for r in rows(db))
+    assert stored == ["spool-new-1", "spool-new-2", "spool-seen"]
+    # COPY on PostgreSQL (the second one refused whole), never on SQLite
+    assert copies == ([1, 3] if db.engine.dialect.name == "postgresql" else [])

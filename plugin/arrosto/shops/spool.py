@@ -3,7 +3,10 @@ a thread of the same process moves the spooled deliveries into the deliveries ta
 
 Why: storing each delivery in the database before answering costs a web worker more than the
 rest of the request (benchmarks/webhooks.py); one ``write`` to a file costs a few microseconds,
-and one INSERT of many rows costs the database far less per row than one INSERT each.
+and one statement of a hundred rows costs the database and the worker half as much per row as
+one of ten. On PostgreSQL that statement is a binary ``COPY`` (a third less of the server's CPU
+per row than a multi-row INSERT, and half the worker's: psycopg re-parses an INSERT of more
+than 50 parameters on every call).
 
 Durability is the database's own on the embedded default: the spool is a file on the same disk
 as the SQLite database, written before the answer, and neither is flushed to the disk on every
@@ -19,8 +22,9 @@ writing it for as long as it lives; an unlocked file belongs to a process that i
 starts with a mark and the offset up to which its records are in the database; each record is a
 header (payload length, CRC-32 of the payload, time received in microseconds) and the payload:
 the delivery's fields as a JSON line, then the raw body. Moving a record into the table
-is ``INSERT … ON CONFLICT DO NOTHING`` on the delivery id, so doing it twice (a crash between the
-INSERT and forgetting the record) changes nothing.
+is idempotent on the delivery id, so doing it twice (a crash between the write and forgetting
+the record) changes nothing: a COPY that meets a delivery id already stored is refused whole,
+and its batch is then stored with ``INSERT … ON CONFLICT DO NOTHING``.
 """
 from __future__ import annotations
 
@@ -50,9 +54,9 @@ MAGIC = b"ARRSPOOL"  # a file starts with it and the offset up to which it is in
 DONE = struct.Struct(">Q")
 FILE_HEADER = len(MAGIC) + DONE.size
 ROTATE_BYTES = 16 * 1024 * 1024  # a drained file larger than this is replaced by a new one
-BATCH = 50  # rows per INSERT (the drain holds the GIL while it builds one)
+BATCH = 100  # rows per COPY or INSERT (the drain holds the GIL while it builds one)
 CHUNK = 4 * 1024 * 1024  # bytes of a spool file read at once
-GATHER = 0.02  # seconds a woken spool thread waits for more deliveries before moving them
+GATHER = 0.25  # at most this many seconds, or until BATCH deliveries wait, before moving them
 ADOPT_EVERY = 5.0  # seconds between looks for files of processes that are gone
 RECENT = 10_000  # delivery ids this process answers "duplicate" to without the database
 
@@ -124,7 +128,9 @@ class Spool:
     def _reset(self) -> None:
         self.lock = threading.Lock()  # appends and switching files
         self.draining = threading.Lock()  # one drain at a time: the thread, flush(), close()
-        self.wake = threading.Event()
+        self.wake = threading.Event()  # a first delivery waits to be moved
+        self.full = threading.Event()  # a whole batch does
+        self.waiting = 0  # deliveries appended since the last drain began
         self.stopping = threading.Event()
         self.recent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.fd: int | None = None
@@ -170,7 +176,11 @@ class Spool:
             self.recent[key] = None
             if len(self.recent) > RECENT:
                 self.recent.popitem(last=False)
-        self.wake.set()
+            self.waiting += 1
+            if self.waiting == 1:
+                self.wake.set()
+            elif self.waiting == BATCH:
+                self.full.set()
         return Stored(None, False)
 
     def _start(self) -> None:
@@ -202,10 +212,10 @@ class Spool:
             if delay:  # the database refused: wait it out, however many deliveries arrive
                 self.stopping.wait(delay)
             elif self.wake.wait(timeout=1.0):
-                # let the deliveries of the next few milliseconds join this batch: one INSERT
-                # of many rows costs far less per row than many small ones
-                self.stopping.wait(GATHER)
-            self.wake.clear()
+                # let the deliveries of the next moments join this batch: one COPY or INSERT
+                # of a hundred rows costs the database and this process half as much per row
+                # as one of ten (the answers never wait for it: the file holds them)
+                self.full.wait(GATHER)
             try:
                 self.drain()
                 if time.monotonic() - self.last_adopt > ADOPT_EVERY:
@@ -221,9 +231,12 @@ class Spool:
     def drain(self) -> int:
         """Move what this process has spooled into the database; the number of records."""
         with self.draining:
-            if self.fd is None:
-                return 0
             with self.lock:
+                self.waiting = 0
+                self.wake.clear()
+                self.full.clear()
+                if self.fd is None:
+                    return 0
                 end = self.size
             moved, self.read, damage = move_records(self.fd, self.read, end, self.insert,
                                                        self.directory)
@@ -259,6 +272,7 @@ class Spool:
         """Stop the thread, move what is left into the database, let go of the file."""
         self.stopping.set()
         self.wake.set()
+        self.full.set()
         if self.thread is not None:
             self.thread.join(timeout=5)
             if self.thread.is_alive():  # stuck on the database: the file is left for others
@@ -289,6 +303,12 @@ def store_rows(insert: _RawInsert, rows: list[dict], directory: Path) -> None:
     refused = (dbapi.IntegrityError, dbapi.DataError)
     for n in range(0, len(rows), BATCH):
         batch = rows[n:n + BATCH]
+        if insert.copies:
+            try:
+                insert.copy(batch)
+                continue
+            except refused:  # a repeat already in the table, a shop erased: as below
+                pass
         try:
             insert.run(batch)
             continue
