@@ -305,7 +305,7 @@ def main() -> None:
           # every delivery answered 200 is in the deliveries table once the servers stopped
           # (a few more may be: sent by wrk as its time ran out, stored, never counted)
           "answered": answered["arrosto"], "lost": max(0, answered["arrosto"] - int(stored)),
-          "spool": env.get("ARROSTO_WEBHOOK_SPOOL", "auto"),
+          "spool": env.get("ARROSTO_WEBHOOK_SPOOL", "on"),
           "load": "wrk" if use_wrk else "python",
           # CPU the servers spent per request: the same ratio, robust to a busy machine
           "arrosto_cpu_ms": round(arrosto_cpu, 3), "baseline_cpu_ms": round(base_cpu, 3),

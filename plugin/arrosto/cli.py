@@ -150,7 +150,7 @@ def worker(ctx: Context, threads: int | None) -> None:
 
     stop = threading.Event()
     threading.Thread(target=pump, args=(ctx.db, stop),
-                     kwargs={"spool": spool_directory(ctx.settings, ctx.db.url)},
+                     kwargs={"spool": spool_directory(ctx.settings)},
                      name="delivery-pump", daemon=True).start()
     try:
         consumer.run()

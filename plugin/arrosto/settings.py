@@ -68,9 +68,10 @@ class Settings(BaseSettings):
 
     # web
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    webhook_spool: Literal["auto", "on", "off"] = Field(
-        default="auto", description="answer a delivery once it is in a file of the instance "
-        "path, moved into the database by the web worker right after (auto: with SQLite only)")
+    webhook_spool: Literal["on", "off"] = Field(
+        default="on", description="answer a delivery once it is in a file of the instance "
+        "path, moved into the database by the web worker right after (off: once it is in the "
+        "database)")
     login_link_minutes: int = Field(default=15, ge=1)
     trusted_proxies: int = Field(
         default=0, ge=0, le=5,

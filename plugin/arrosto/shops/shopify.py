@@ -203,6 +203,9 @@ class ShopifyShop(ShopPlatform):
 
     name: ClassVar[str] = PLATFORM
     resources: ClassVar[tuple[str, ...]] = ("products", "customers", "orders")
+    # Shopify sends each of these once and never again after a 200, and no API re-reads them
+    store_first_topics: ClassVar[frozenset[str]] = frozenset({
+        "customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"})
 
     def __init__(self, shop: Shop, *, db: Database | None = None,
                  settings: Settings | None = None, sleep: Callable[[float], None] = time.sleep,

@@ -12,10 +12,12 @@ Durability is the database's own on the embedded default: the spool is a file on
 as the SQLite database, written before the answer, and neither is flushed to the disk on every
 write (SQLite runs with ``synchronous=NORMAL``). A process that dies leaves its file behind, and
 the next process to look (every web worker's spool thread every few seconds, and the delivery
-pump of ``arrosto worker``) moves it into the database. On PostgreSQL the spool is off unless
-``ARROSTO_WEBHOOK_SPOOL=on``: there the database is on another machine, and the web machine's
-disk may not outlive the process (containers), so by default a delivery is in the database
-before it is answered.
+pump of ``arrosto worker``) moves it into the database. With PostgreSQL on another machine, the
+web machine's disk may not outlive the process (containers): what the spool holds is bounded.
+The receiver stores in the database before answering, as with ``ARROSTO_WEBHOOK_SPOOL=off``,
+whatever the platform could never send again (``store_first_topics``: Shopify's privacy
+requests), and everything while the spool is not keeping up (``LAG_LIMIT``), so a database that
+is down gets the platform's retries rather than a growing file.
 
 Each file is ``<instance>/spool/<pid>-<nanoseconds>.spool``, locked (``flock``) by the process
 writing it for as long as it lives; an unlocked file belongs to a process that is gone. The file
@@ -59,17 +61,19 @@ CHUNK = 4 * 1024 * 1024  # bytes of a spool file read at once
 GATHER = 0.25  # at most this many seconds, or until BATCH deliveries wait, before moving them
 ADOPT_EVERY = 5.0  # seconds between looks for files of processes that are gone
 RECENT = 10_000  # delivery ids this process answers "duplicate" to without the database
+# seconds the spool may hold deliveries the database has not taken: beyond, the receiver stores
+# in the database before answering again (so a database that is down gets the platform's
+# retries, not a growing file on a disk that may not outlive the web machine)
+LAG_LIMIT = 10.0
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def spool_directory(settings, database_url: str) -> Path | None:
-    """Where deliveries are spooled, or None when they are not (``ARROSTO_WEBHOOK_SPOOL``:
-    ``auto`` spools on SQLite only)."""
-    setting = settings.webhook_spool
-    if setting == "on" or (setting == "auto" and database_url.startswith("sqlite")):
-        return Path(settings.instance_path) / "spool"
-    return None
+def spool_directory(settings) -> Path | None:
+    """Where deliveries are spooled, or None when they are not (``ARROSTO_WEBHOOK_SPOOL=off``)."""
+    if settings.webhook_spool == "off":
+        return None
+    return Path(settings.instance_path) / "spool"
 
 
 def encode(params: dict) -> bytes:
@@ -140,6 +144,7 @@ class Spool:
         self.read = 0  # bytes of the current file already in the database
         self.thread: threading.Thread | None = None
         self.last_adopt = 0.0
+        self.drained_at = time.monotonic()  # the last time everything spooled was moved
 
     def _forked(self) -> None:
         """In a child process: nothing of the parent's spool is ours (its file's lock must go
@@ -150,6 +155,12 @@ class Spool:
         self._reset()
 
     # receiving ----------------------------------------------------------------------------------
+    def keeping_up(self) -> bool:
+        """Whether the database takes what this process spools: False once deliveries have
+        waited in the file for more than ``LAG_LIMIT`` seconds (the database down, or
+        refusing): the receiver then stores before answering, as without a spool."""
+        return self.size == self.read or time.monotonic() - self.drained_at < LAG_LIMIT
+
     def append(self, platform: str, meta: WebhookMeta, headers: dict[str, str], body: bytes,
                shop_id: int | None, received_at: dt.datetime) -> Stored:
         """Spool one verified delivery; returns once it is written to the file, whole."""
@@ -231,6 +242,7 @@ class Spool:
     def drain(self) -> int:
         """Move what this process has spooled into the database; the number of records."""
         with self.draining:
+            began = time.monotonic()
             with self.lock:
                 self.waiting = 0
                 self.wake.clear()
@@ -240,6 +252,7 @@ class Spool:
                 end = self.size
             moved, self.read, damage = move_records(self.fd, self.read, end, self.insert,
                                                        self.directory)
+            self.drained_at = began  # all spooled before then is in the database (or set aside)
             if damage is not None or self.read > ROTATE_BYTES:
                 self._retire(damage)
             return moved
@@ -428,7 +441,7 @@ def spool_for(app) -> Spool | None:
         spool = app.extensions.get("arrosto.spool", False)
         if spool is False:
             db = app.extensions["arrosto.db"]
-            directory = spool_directory(app.config["ARROSTO"], db.url)
+            directory = spool_directory(app.config["ARROSTO"])
             spool = Spool(db, directory) if directory else None
             app.extensions["arrosto.spool"] = spool
             if spool is not None:

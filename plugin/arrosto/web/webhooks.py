@@ -61,8 +61,9 @@ def receive(platform: str, shop_id: int | None = None):
 
 def handle(app, cls, platform: str, shop_id: int | None, headers, body: bytes,
            spool: Spool | None = None) -> tuple[int, bytes, int | None]:
-    """One delivery, verified and stored (in the database, or in the ``spool`` when there is
-    one): (status, answer, id of the stored delivery if it is new and in the database). The
+    """One delivery, verified and stored: in the ``spool`` when there is one and it keeps up,
+    except the platform's ``store_first_topics``; otherwise in the database before the answer.
+    Returns (status, answer, id of the stored delivery if it is new and in the database). The
     same for the Flask route and for :class:`FastPath`."""
     db = app.extensions["arrosto.db"]
     if spool is not None:
@@ -92,7 +93,8 @@ def _receive(app, db, cls, platform: str, shop_id: int | None, headers, body: by
     shop_id = shop.id if shop else (
         _shop_id(app, db, platform, meta.shop_domain.lower()) if meta.shop_domain else None)
     kept = _kept(headers)
-    if spool is not None:  # a shop erased meanwhile: the spool thread keeps it without the shop
+    if spool is not None and meta.topic not in cls.store_first_topics and spool.keeping_up():
+        # a shop erased meanwhile: the spool thread keeps the delivery without the shop
         stored = spool.append(platform, meta, kept, body, shop_id, utcnow())
         return 200, DUPLICATE if stored.duplicate else ACCEPTED, None
     try:
