@@ -242,7 +242,7 @@ class _RawInsert:
         self.sql: dict[int, str] = {}
         self.sqlite = dialect.name == "sqlite"
         # binary COPY (see copy()): psycopg's, on the table's own column types
-        self.copies = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        self.can_copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
         self.copy_sql = (f"COPY {table.name} ({', '.join(self.COLUMNS)}) "
                          "FROM STDIN (FORMAT BINARY)")
         self.copy_types: list[int] | None = None
@@ -373,7 +373,7 @@ class _RawInsert:
             raise
 
     def copy(self, rows: list[dict]) -> None:
-        """Store rows with one binary ``COPY`` (PostgreSQL with psycopg, see ``copies``): per
+        """Store rows with one binary ``COPY`` (PostgreSQL with psycopg, see ``can_copy``): per
         row, a third of the database's CPU of an INSERT and half the client's (no statement
         to parse on either side, no text to escape). All or nothing: a delivery id already
         in the table (a repeat) or a shop erased meanwhile refuses the whole batch with an

@@ -316,7 +316,7 @@ def store_rows(insert: _RawInsert, rows: list[dict], directory: Path) -> None:
     refused = (dbapi.IntegrityError, dbapi.DataError)
     for n in range(0, len(rows), BATCH):
         batch = rows[n:n + BATCH]
-        if insert.copies:
+        if insert.can_copy:
             try:
                 insert.copy(batch)
                 continue
