@@ -373,9 +373,10 @@ class _RawInsert:
             raise
 
     def copy(self, rows: list[dict]) -> None:
-        """Store rows with one binary ``COPY`` (PostgreSQL with psycopg, see ``can_copy``): per
-        row, a third of the database's CPU of an INSERT and half the client's (no statement
-        to parse on either side, no text to escape). All or nothing: a delivery id already
+        """Store rows with one binary ``COPY`` (PostgreSQL with psycopg, see ``can_copy``): no
+        statement to parse on either side, no text to escape. Measured per row, in batches of
+        50: 0.13 ms of the database's CPU instead of an INSERT's 0.19, and 0.09 ms of this
+        process's instead of 0.13. All or nothing: a delivery id already
         in the table (a repeat) or a shop erased meanwhile refuses the whole batch with an
         IntegrityError, and :meth:`run` then stores what it can."""
         conn = self.connection()

@@ -4,9 +4,9 @@ a thread of the same process moves the spooled deliveries into the deliveries ta
 Why: storing each delivery in the database before answering costs a web worker more than the
 rest of the request (benchmarks/webhooks.py); one ``write`` to a file costs a few microseconds,
 and one statement of a hundred rows costs the database and the worker half as much per row as
-one of ten. On PostgreSQL that statement is a binary ``COPY`` (a third less of the server's CPU
-per row than a multi-row INSERT, and half the worker's: psycopg re-parses an INSERT of more
-than 50 parameters on every call).
+one of ten. On PostgreSQL that statement is a binary ``COPY``, which costs about a third less
+CPU per row than a multi-row INSERT, in the server and in the worker (psycopg re-parses an
+INSERT of more than 50 parameters on every call).
 
 Durability is the database's own on the embedded default: the spool is a file on the same disk
 as the SQLite database, written before the answer, and neither is flushed to the disk on every
