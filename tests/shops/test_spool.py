@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -342,3 +343,24 @@ def test_a_batch_with_a_repeat_already_stored_still_stores_the_rest(db, make_spo
     assert stored == ["spool-new-1", "spool-new-2", "spool-seen"]
     # COPY on PostgreSQL (the second one refused whole), never on SQLite
     assert copies == ([1, 3] if db.engine.dialect.name == "postgresql" else [])
+
+
+def test_an_unfinished_file_of_a_dead_process_is_deleted(db, make_spool, tmp_path):
+    """A process killed while opening its spool file leaves a .new file, which holds no
+    delivery (records are appended once it is renamed .spool): the next look deletes it once
+    it is a minute old and unlocked, and leaves a fresh or a locked one alone."""
+    directory = tmp_path / "spool"
+    directory.mkdir()
+    old, fresh, locked = (directory / f"{n}.new" for n in ("1-1", "2-2", "3-3"))
+    for path in (old, fresh, locked):
+        path.write_bytes(spool.MAGIC + spool.DONE.pack(spool.FILE_HEADER))
+    an_hour_ago = time.time() - 3600
+    for path in (old, locked):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    holder = os.open(locked, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # its process is alive
+    try:
+        assert adopt_orphans(db, directory) == 0
+    finally:
+        os.close(holder)
+    assert sorted(p.name for p in directory.iterdir()) == ["2-2.new", "3-3.new"]

@@ -347,8 +347,11 @@ def adopt_orphans(db: Database, directory: Path, insert: _RawInsert | None = Non
     directory = Path(directory)
     try:
         names = sorted(p for p in directory.iterdir() if p.suffix == ".spool")
+        unfinished = [p for p in directory.iterdir() if p.suffix == ".new"]
     except FileNotFoundError:
         return 0
+    for path in unfinished:
+        _discard_unfinished(path)
     own = insert is None
     insert = insert or _RawInsert(db.engine)
     moved = 0
@@ -362,6 +365,25 @@ def adopt_orphans(db: Database, directory: Path, insert: _RawInsert | None = Non
         if own:
             insert.dispose()
     return moved
+
+
+def _discard_unfinished(path: Path) -> None:
+    """Delete a ``.new`` file its process left: one killed while opening its spool file, before
+    it was renamed ``.spool``, which holds no delivery (records are appended after the rename).
+    Only when it is unlocked and a minute old: a live process locks it right after creating it."""
+    try:
+        if time.time() - path.stat().st_mtime < 60:
+            return
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path.unlink(missing_ok=True)
+    except OSError:  # locked: its process is still opening it
+        pass
+    finally:
+        os.close(fd)
 
 
 def _adopt(path: Path, insert: _RawInsert, directory: Path) -> int:
