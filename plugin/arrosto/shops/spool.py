@@ -346,12 +346,13 @@ def adopt_orphans(db: Database, directory: Path, insert: _RawInsert | None = Non
     the number of records moved. A file still locked belongs to a live process: skipped."""
     directory = Path(directory)
     try:
-        names = sorted(p for p in directory.iterdir() if p.suffix == ".spool")
-        unfinished = [p for p in directory.iterdir() if p.suffix == ".new"]
+        listed = list(directory.iterdir())
     except FileNotFoundError:
         return 0
-    for path in unfinished:
-        _discard_unfinished(path)
+    for path in listed:
+        if path.suffix == ".new":
+            _discard_unfinished(path)
+    names = sorted(p for p in listed if p.suffix == ".spool")
     own = insert is None
     insert = insert or _RawInsert(db.engine)
     moved = 0
