@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from arrosto import create_app
+from arrosto import create_app, outbound
 from arrosto.db import Database
 from arrosto.models import Base
 
@@ -65,6 +65,22 @@ def settings(tmp_path, database_template) -> dict:
     return values
 
 
+@pytest.fixture(autouse=True)
+def _outbound_rule_of_production():
+    """Every test starts with production's rule for outbound requests (arrosto.outbound): no
+    loopback, no plain http; an app built with ``allow_loopback_hosts`` or the
+    ``allow_loopback`` fixture changes it for that test."""
+    outbound.configure(allow_loopback=False)
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """ARROSTO_ALLOW_LOOPBACK_HOSTS for this test: for the apps it builds and for connectors
+    used without one (fakes served on 127.0.0.1, cassettes recorded at localhost)."""
+    settings["allow_loopback_hosts"] = True
+    outbound.configure(allow_loopback=True)
+
+
 @pytest.fixture
 def make_app(settings):
     """Build apps on this test's database (more than one for key-rotation tests); cleans up."""
@@ -77,9 +93,6 @@ def make_app(settings):
 
     yield make
     for app in apps:
-        spool = app.extensions.get("arrosto.spool")
-        if spool:  # the webhook receiver's spool thread and file
-            spool.close()
         app.extensions["arrosto.db"].dispose()
     if ON_POSTGRES and apps:
         from arrosto import crypto

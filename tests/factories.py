@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from arrosto.models import (
+    AdminSession,
     ApiToken,
     Case,
     Conversion,
@@ -28,11 +29,13 @@ from arrosto.models import (
     ProductVariant,
     Promotion,
     PromotionProduct,
+    Redaction,
     Shop,
     SocialAccount,
     SocialIdentity,
     SyncBookmark,
     VerificationAttempt,
+    VerificationWindow,
     Watcher,
     utcnow,
 )
@@ -89,6 +92,7 @@ def populate_shop(db, shop_id: int, tag: str) -> None:
                         post_created_at=now),
             OrderLink(case_id=case.id, order_id=order.id, confidence=0.99, reasons=["number"]),
             VerificationAttempt(case_id=case.id, link_nonce=f"n-{tag}", client_digest="d"),
+            VerificationWindow(client_digest="d", window_start=now, tries=1),
             PromotionProduct(promotion_id=promotion.id, product_id=product.id),
             Outreach(promotion_id=promotion.id, network="x", person_id=f"a-{tag}",
                      handle=f"h_{tag}", audience="engaged", post_id=post.id,
@@ -104,5 +108,7 @@ def populate_shop(db, shop_id: int, tag: str) -> None:
             DigestRecipient(email=f"owner.{tag.lower()}@shop.example"),
             LoginToken(token_digest=f"digest-{tag}", expires_at=now),
             ApiToken(name="t", token_digest=f"api-{tag}"),
+            AdminSession(token_digest=f"session-{tag}", expires_at=now),
             DataExport(request_key=f"req-{tag}", customer_external_id=f"c-{tag}"),
+            Redaction(kind="customer", ref=f"erased-{tag}"),
         ])

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 def create_app(settings: Settings | dict[str, Any] | None = None, *,
                allow_generated_secret: bool = False) -> Flask:
     """The app factory: defaults, then environment, then ``settings`` (test overrides)."""
-    from . import crypto, jobs, logs, shops, social
+    from . import crypto, jobs, logs, outbound, shops, social
     from .crypto import derive_key
     from .db import Database
     from .web import init_app as init_web
@@ -40,6 +40,7 @@ def create_app(settings: Settings | dict[str, Any] | None = None, *,
     )
     crypto.configure(keys)
     logs.configure(settings.log_level, settings.log_format)
+    outbound.configure(allow_loopback=settings.allow_loopback_hosts)
     app.extensions["arrosto.db"] = Database(settings.sqlalchemy_url,
                                             schema=settings.database_schema)
     shops.register_platforms()

@@ -15,7 +15,7 @@ import click
 from sqlalchemy import func, select
 
 from . import create_app
-from .errors import ArrostoError, ConfigError, ServiceUnavailable
+from .errors import ArrostoError, AuthError, ConfigError, ServiceUnavailable
 
 
 class Context:
@@ -91,10 +91,11 @@ SERVER_BALANCE = ["--reuse-port"] if hasattr(socket, "SO_REUSEPORT") else []
 
 def gunicorn_args(bind: str, workers: int, threads: int, app: str) -> list[str]:
     """gunicorn's arguments for `arrosto serve` (benchmarks/webhooks.py serves its bare
-    endpoint with the same ones)."""
+    endpoint with the same ones). The access log is masked like ours (logs.AccessLogger):
+    sign-in and verification links, tokens and OAuth values in URLs never reach it."""
     return ["--bind", bind, "--workers", str(workers), "--threads", str(threads),
             "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
-            *SERVER_BALANCE, app]
+            "--logger-class", "arrosto.logs.AccessLogger", *SERVER_BALANCE, app]
 
 
 def run_server(ctx: Context, host: str, port: int, workers: int, threads: int) -> None:
@@ -146,12 +147,10 @@ def worker(ctx: Context, threads: int | None) -> None:
     import threading
 
     from .shops.deliveries import pump
-    from .shops.spool import spool_directory
 
     stop = threading.Event()
-    threading.Thread(target=pump, args=(ctx.db, stop),
-                     kwargs={"spool": spool_directory(ctx.settings)},
-                     name="delivery-pump", daemon=True).start()
+    threading.Thread(target=pump, args=(ctx.db, stop), name="delivery-pump",
+                     daemon=True).start()
     try:
         consumer.run()
     finally:
@@ -473,19 +472,23 @@ def shop_add_shopify(ctx: Context, domain: str, token: str) -> None:
 def shop_add_woocommerce(ctx: Context, store_url: str, key: str, secret: str) -> None:
     """Connect a WooCommerce store with REST API keys (Read/Write) you created in it."""
     from .shops import woocommerce
-    from .shops.install import check_woocommerce_keys, save_woocommerce_keys
+    from .shops.install import connect_woocommerce_store
 
     preflight(ctx, queue=False)
     try:
         url = woocommerce.normalize_store_url(store_url if "://" in store_url
                                               else f"https://{store_url}")
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--url") from None
+        hint = (" (for development, ARROSTO_ALLOW_LOOPBACK_HOSTS=true allows a store on this "
+                "machine)" if isinstance(exc, woocommerce.InternalStoreURL) else "")
+        raise click.BadParameter(f"{exc}{hint}", param_hint="--url") from None
     keys = woocommerce.WooKeys(key_id=0, user_id="cli", consumer_key=key,
                                consumer_secret=secret, key_permissions="read_write")
-    shop_id = save_woocommerce_keys(ctx.db, url, keys)
-    if not check_woocommerce_keys(ctx.db, shop_id):
-        raise ArrostoError("the store refused these API keys: check they are Read/Write")
+    try:  # checked on the store before any shop changes
+        shop_id = connect_woocommerce_store(ctx.db, url, keys)
+    except AuthError as exc:
+        raise ArrostoError(f"the store refused these API keys ({exc}): check they are "
+                           "Read/Write") from None
     _finish_install(ctx, shop_id)
 
 

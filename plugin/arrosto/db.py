@@ -112,9 +112,6 @@ class Database:
             return MigrationContext.configure(conn).get_current_revision()
 
     def dispose(self) -> None:
-        writer = getattr(self, "group_commit", None)  # the webhook receiver's own connection
-        if writer is not None:
-            writer.close()
         self.engine.dispose()
 
 

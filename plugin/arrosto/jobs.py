@@ -139,6 +139,9 @@ SCHEDULE: list[Periodic] = [
              lambda s: dt.timedelta(minutes=5)),
     Periodic("promotions.outbox", "arrosto.promotions.outreach:send_outreach_job",
              lambda s: dt.timedelta(minutes=1)),
+    # old auth states (and wc-auth keys a store never confirmed), expired admin sessions
+    Periodic("sign-ins.prune", "arrosto.shops.install:prune_job",
+             lambda s: dt.timedelta(hours=6)),
     # each shop's digest goes out once per local date (digest/schedule.py)
     Periodic("digest", "arrosto.digest.schedule:send_due_digests_job",
              lambda s: dt.timedelta(hours=1)),

@@ -269,6 +269,20 @@ class Customer(ShopOwned, Base):
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
+class Redaction(ShopOwned, Base):
+    """A customer erased on request, remembered so that nothing arriving later (a webhook, a
+    sync, a reconciliation) brings their personal data back. One row per key: the platform's
+    customer id, an order id, or the SHA-256 digest of the e-mail (never the address)."""
+
+    __tablename__ = "redactions"
+    __table_args__ = (UniqueConstraint("shop_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # customer | order | email
+    ref: Mapped[str] = mapped_column(String(100))  # the platform's id, or the e-mail's digest
+    redacted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Order(ShopOwned, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -444,6 +458,8 @@ class Case(ShopOwned, Base):
     first_response_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
     sla_flagged_at: Mapped[dt.datetime | None]
+    # tries on the "is this your order?" page, counted by one conditional UPDATE
+    verify_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order | None] = relationship()
     posts: Mapped[list[Post]] = relationship(order_by="Post.created_at")
@@ -477,6 +493,20 @@ class VerificationAttempt(ShopOwned, Base):
     client_digest: Mapped[str] = mapped_column(String(64), index=True)  # hashed address
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VerificationWindow(ShopOwned, Base):
+    """One client address's tries on the "is this your order?" page in its current hour: a
+    counter row taken by a single conditional upsert, so concurrent tries cannot pass the
+    limit (the address only as its HMAC, like :class:`VerificationAttempt`)."""
+
+    __tablename__ = "verification_windows"
+    __table_args__ = (UniqueConstraint("shop_id", "client_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_digest: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[dt.datetime]
+    tries: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # --- outbox: every message Arrosto sends --------------------------------------------------------
@@ -720,7 +750,12 @@ class ApiToken(ShopOwned, Base):
 
 
 class AuthState(Base):
-    """A pending install: OAuth ``state`` or wc-auth ``user_id`` nonce, used once."""
+    """A pending install: OAuth ``state`` or wc-auth ``user_id`` nonce, used once.
+
+    For wc-auth it also holds the keys the store's (unsigned) callback posted: a pending
+    credential, encrypted, that no shop sees until a job has verified it on that store; then
+    the keys move to the shop and are cleared here (``connected_shop_id``), or are cleared with
+    the store's refusal (``refused_reason``)."""
 
     __tablename__ = "auth_states"
     __table_args__ = (UniqueConstraint("nonce"),)
@@ -728,10 +763,33 @@ class AuthState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     nonce: Mapped[str] = mapped_column(String(128))
-    shop_domain: Mapped[str] = mapped_column(String(255))
+    shop_domain: Mapped[str] = mapped_column(String(255))  # wc-auth: the normalised store URL
     browser_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     used_at: Mapped[dt.datetime | None]
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
+    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    key_permissions: Mapped[str | None] = mapped_column(String(20))
+    keys_received_at: Mapped[dt.datetime | None]
+    verified_at: Mapped[dt.datetime | None]
+    refused_reason: Mapped[str | None] = mapped_column(Text)
+    connected_shop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"))
+
+
+class AdminSession(ShopOwned, Base):
+    """A signed-in browser of the standalone admin: the cookie carries a random id, only its
+    digest is stored. Deleting the row ends the session, whatever copy of the cookie exists."""
+
+    __tablename__ = "admin_sessions"
+    __table_args__ = (UniqueConstraint("token_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
 
 
 class ScheduleRun(Base):

@@ -3,11 +3,24 @@
 Erasing a customer removes their personal data from customers and orders, and deletes what ties
 them to social networks: their verified identities, the posts those handles wrote, the cases and
 messages about those posts. Orders keep only what the shop's books need (number, totals, items).
+Every stored webhook body that mentions them loses their data, whatever its state, and so do the
+exports made of them.
+
+The erasure sticks: a :class:`~arrosto.models.Redaction` row per customer id, order id and e-mail
+digest is kept, and :func:`redacted` is what the sync and webhook upserts ask before they store
+a customer or an order, so a later ``orders/updated``, ``customers/update`` or reconciliation
+against a store that still holds the data stores the record without the personal data.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
+import json
 import logging
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +36,7 @@ from .models import (
     OrderLink,
     Outreach,
     Post,
+    Redaction,
     Shop,
     SocialIdentity,
     Watcher,
@@ -109,14 +123,23 @@ def redact_customer(s: Session, external_id: str | None, email: str | None,
     handles = {i.handle.lower() for i in identities}
     author_ids = {i.author_id for i in identities if i.author_id}
     post_filter = _by_identities(identities)
+    order_filter = [Order.customer_id.in_(ids), Order.external_id.in_(order_external_ids)]
+    if emails:
+        order_filter.append(func.lower(Order.email).in_({e.lower() for e in emails}))
+    orders = list(s.scalars(select(Order).where(or_(*order_filter)).options(
+        selectinload(Order.fulfillments))))
+    order_ids = [o.id for o in orders]
+    emails |= {o.email for o in orders if o.email}
     case_filter = or_(func.lower(Case.author_handle).in_(handles), Case.author_id.in_(author_ids),
-                      Case.customer_id.in_(ids))
+                      Case.customer_id.in_(ids), Case.order_id.in_(order_ids))
     person_ids = author_ids | handles
     case_ids = list(s.scalars(select(Case.id).where(case_filter)))
     s.execute(delete(Message).where(or_(Message.case_id.in_(case_ids),
                                         Message.recipient_id.in_(person_ids),
                                         Message.recipient_handle.in_(handles))))
-    s.execute(delete(OrderLink).where(OrderLink.case_id.in_(case_ids)))
+    # a suggestion of their order for someone else's case names them in its reasons
+    s.execute(delete(OrderLink).where(or_(OrderLink.case_id.in_(case_ids),
+                                          OrderLink.order_id.in_(order_ids))))
     s.execute(delete(Post).where(or_(post_filter, Post.case_id.in_(case_ids))))
     s.execute(delete(Case).where(Case.id.in_(case_ids)))
     for model in (Outreach, Watcher, Follow):
@@ -126,21 +149,18 @@ def redact_customer(s: Session, external_id: str | None, email: str | None,
     for opt in s.scalars(select(OptOut).where(OptOut.person_id.in_(person_ids))):
         opt.handle = None
     s.execute(delete(SocialIdentity).where(SocialIdentity.customer_id.in_(ids)))
-    order_filter = [Order.customer_id.in_(ids), Order.external_id.in_(order_external_ids)]
-    if emails:
-        order_filter.append(Order.email.in_(emails))
-    for order in s.scalars(select(Order).where(or_(*order_filter)).options(
-            selectinload(Order.fulfillments))):
-        order.email = order.shipping_name = order.shipping_postcode = order.shipping_city = None
-        order.landing_site = None
-        for f in order.fulfillments:
-            f.tracking_number = f.tracking_url = None
+    _erase_from_texts(s, emails)
+    for order in orders:
+        erase_order(order)
     now = utcnow()
     for c in customers:
-        c.email = c.first_name = c.last_name = c.phone = c.city = c.postcode = None
-        c.redacted_at = now
-    drop_exports(s, {e.lower() for e in emails}, {c.external_id for c in customers})
-    _erase_raw_deliveries(s, [*emails, *(c.external_id for c in customers)])
+        erase_customer(c, now)
+    customer_refs = {c.external_id for c in customers} | ({str(external_id)} if external_id
+                                                          else set())
+    order_refs = {o.external_id for o in orders} | set(order_external_ids)
+    remember(s, customers=customer_refs, orders=order_refs, emails=emails)
+    drop_exports(s, {e.lower() for e in emails}, customer_refs)
+    _erase_raw_deliveries(s, emails, customer_refs, order_refs)
     log.info("customer data erased: %d customer records, %d identities", len(customers),
              len(identities))
     return len(customers)
@@ -162,21 +182,199 @@ def drop_exports(s: Session, emails: set[str], external_ids: set[str]) -> int:
     return dropped
 
 
-def _erase_raw_deliveries(s: Session, needles: list[str]) -> None:
-    """Stored webhook bodies that mention the customer lose their body (the row stays, so the
-    delivery is still known and never processed twice)."""
-    shop_id = s.info.get("shop_id")
-    needles = [n for n in needles if n and len(n) >= 3]
-    if shop_id is None or not needles:
+# --- what stays erased ----------------------------------------------------------------------------
+
+def email_digest(email: str) -> str:
+    """How an erased e-mail is remembered: its SHA-256, the address itself never."""
+    return hashlib.sha256(f"arrosto.redaction:{email.strip().lower()}".encode()).hexdigest()
+
+
+def remember(s: Session, *, customers: Iterable[str] = (), orders: Iterable[str] = (),
+             emails: Iterable[str] = ()) -> None:
+    """Record the keys of an erased customer (idempotent: each key once per shop)."""
+    wanted = {("customer", str(c)) for c in customers if c} | \
+        {("order", str(o)) for o in orders if o} | \
+        {("email", email_digest(e)) for e in emails if e and e.strip()}
+    if not wanted:
         return
-    rows = s.scalars(select(WebhookDelivery).where(WebhookDelivery.shop_id == shop_id,
-                                                   WebhookDelivery.state != "received"))
-    for delivery in rows:
-        body = delivery.body.decode("utf-8", "replace")
-        if any(n in body for n in needles):
-            delivery.body = b""
-            delivery.headers = {}
-            delivery.error = (delivery.error or "") + " [body erased: customer data request]"
+    known = {(r.kind, r.ref) for r in s.scalars(select(Redaction).where(
+        Redaction.ref.in_({ref for _, ref in wanted})))}
+    s.add_all(Redaction(kind=kind, ref=ref) for kind, ref in sorted(wanted - known))
+    s.flush()
+
+
+@dataclasses.dataclass
+class Redacted:
+    """The erased keys among those asked about."""
+
+    customers: set[str]
+    orders: set[str]
+    emails: set[str]  # digests
+
+    def any(self, *, customer: str | None = None, order: str | None = None,
+            email: str | None = None) -> bool:
+        return bool((customer and str(customer) in self.customers)
+                    or (order and str(order) in self.orders)
+                    or (email and email.strip() and email_digest(email) in self.emails))
+
+
+def redacted(s: Session, *, customers: Iterable[str | None] = (),
+             orders: Iterable[str | None] = (), emails: Iterable[str | None] = ()) -> Redacted:
+    """Which of these customer ids, order ids and e-mail addresses belong to an erased
+    customer (one query)."""
+    refs = {str(c) for c in customers if c} | {str(o) for o in orders if o} | \
+        {email_digest(e) for e in emails if e and e.strip()}
+    found = Redacted(set(), set(), set())
+    if refs:
+        for kind, ref in s.execute(select(Redaction.kind, Redaction.ref).where(
+                Redaction.ref.in_(refs))):
+            {"customer": found.customers, "order": found.orders,
+             "email": found.emails}[kind].add(ref)
+    return found
+
+
+def erase_customer(customer: Customer, now: dt.datetime | None = None) -> None:
+    customer.email = customer.first_name = customer.last_name = None
+    customer.phone = customer.city = customer.postcode = None
+    customer.accepts_marketing = False
+    customer.redacted_at = customer.redacted_at or now or utcnow()
+
+
+def erase_order(order: Order) -> None:
+    """An order stays for the shop's books, without who placed it and where it went."""
+    order.email = order.shipping_name = order.shipping_postcode = order.shipping_city = None
+    order.landing_site = None
+    for f in order.fulfillments:
+        f.tracking_number = f.tracking_url = None
+
+
+def _erase_from_texts(s: Session, emails: set[str]) -> None:
+    """Messages and posts that quote the e-mail address (a customer who wrote it in public,
+    a reply that repeated it) are deleted with it."""
+    for email in {e.lower() for e in emails if len(e) >= 3}:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", email) + "%"
+        s.execute(delete(Message).where(func.lower(Message.text).like(pattern, escape="\\")))
+        s.execute(delete(Post).where(func.lower(Post.text).like(pattern, escape="\\")))
+
+
+# --- stored webhook bodies ------------------------------------------------------------------------
+# A delivery still waiting (``received``) is processed later, so its body is kept as JSON with the
+# customer's details taken out (the order's status, lines and totals still apply); one already
+# processed or failed is not read again and loses its body. Neither keeps the e-mail.
+
+PERSONAL_KEYS = frozenset({
+    "email", "contact_email", "first_name", "last_name", "phone", "address1", "address2",
+    "address_1", "address_2", "city", "zip", "postcode", "company", "latitude", "longitude",
+    "browser_ip", "customer_ip_address", "customer_user_agent", "user_agent", "note",
+    "customer_note", "username", "avatar_url", "landing_site", "referring_site",
+    "tracking_number", "tracking_numbers", "tracking_url", "tracking_urls"})
+# within these, every name is a person's (elsewhere "name" is an order's or a product's)
+PERSON_PARTS = frozenset({"customer", "billing_address", "shipping_address", "billing",
+                          "shipping", "default_address", "addresses"})
+
+
+def _scrub(value: Any, emails: set[str], person: bool = False) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in PERSONAL_KEYS or (person and key == "name"):
+                out[key] = [] if isinstance(item, list) else None
+            else:
+                out[key] = _scrub(item, emails, person or key in PERSON_PARTS)
+        return out
+    if isinstance(value, list):
+        return [_scrub(item, emails, person) for item in value]
+    if isinstance(value, str) and any(e in value.lower() for e in emails):
+        return None
+    return value
+
+
+def _about(payload: Any, topic: str, customers: set[str], orders: set[str]) -> bool:
+    """Whether a body is about one of these customers or orders, by its ids."""
+    if not isinstance(payload, dict):
+        return False
+    top = str(payload.get("id", ""))
+    if (topic.startswith("customer") and top in customers) or \
+            (topic.startswith("order") and top in orders):
+        return True
+    stack: list[Any] = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if str(item.get("customer_id", "")) in customers:
+                return True
+            who = item.get("customer")
+            if isinstance(who, dict) and str(who.get("id", "")) in customers:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _erase_raw_deliveries(s: Session, emails: set[str], customers: set[str],
+                          orders: set[str]) -> None:
+    """Every stored webhook body of this shop that mentions the customer (their e-mail in any
+    spelling, their customer id, their orders' ids) loses their data; the row stays, so the
+    delivery is still known and never processed twice."""
+    shop_id = s.info.get("shop_id")
+    needles = {e.strip().lower() for e in emails if e and len(e.strip()) >= 3}
+    if shop_id is None or not (needles or customers or orders):
+        return
+    for delivery in s.scalars(select(WebhookDelivery).where(
+            WebhookDelivery.shop_id == shop_id)):
+        raw = bytes(delivery.body or b"")
+        text = raw.decode("utf-8", "replace")
+        try:
+            payload = json.loads(text) if text else None
+        except ValueError:
+            payload = None
+        if not (any(n in text.lower() for n in needles)
+                or _about(payload, delivery.topic, customers, orders)):
+            continue
+        note = " [customer data erased on request]"
+        if delivery.state == "received" and isinstance(payload, dict | list):
+            body = json.dumps(_scrub(payload, needles), ensure_ascii=False).encode()
+            if not any(n in body.decode().lower() for n in needles):
+                delivery.body = body
+                continue
+        delivery.body, delivery.headers = b"", {}
+        if delivery.state == "received":  # nothing left to process: it ends here, visibly
+            delivery.state = "failed"
+        delivery.error = _without(delivery.error, needles) + note
+    for delivery in s.scalars(select(WebhookDelivery).where(
+            WebhookDelivery.shop_id == shop_id, WebhookDelivery.error.is_not(None))):
+        if any(n in delivery.error.lower() for n in needles):
+            delivery.error = _without(delivery.error, needles)
+
+
+def keep_no_copy(s: Session, key: str, *, customer: str | None = None,
+                 order: str | None = None, email: str | None = None) -> bool:
+    """After a delivery about an erased customer was applied (without their data), its body is
+    erased too: a redaction leaves no copy, even of what arrives later. ``key`` is the
+    delivery's ``platform:delivery_id``; returns whether it was erased."""
+    gone = redacted(s, customers=[customer], orders=[order], emails=[email])
+    if customer and not gone.customers:
+        gone.customers |= set(s.scalars(select(Customer.external_id).where(
+            Customer.external_id == str(customer), Customer.redacted_at.is_not(None))))
+    if not gone.any(customer=customer, order=order, email=email):
+        return False
+    platform, _, delivery_id = key.partition(":")
+    delivery = s.scalar(select(WebhookDelivery).where(
+        WebhookDelivery.platform == platform, WebhookDelivery.delivery_id == delivery_id,
+        WebhookDelivery.shop_id == s.info.get("shop_id")))
+    if delivery is not None and delivery.body:
+        delivery.body, delivery.headers = b"", {}
+        delivery.error = (delivery.error or "") + " [customer data erased on request]"
+    return True
+
+
+def _without(text: str | None, needles: set[str]) -> str:
+    """``text`` with each needle taken out, in any case."""
+    out = text or ""
+    for needle in needles:
+        out = re.sub(re.escape(needle), "…", out, flags=re.IGNORECASE)
+    return out
 
 
 def uninstall(shop: Shop) -> None:

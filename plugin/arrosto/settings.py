@@ -68,14 +68,13 @@ class Settings(BaseSettings):
 
     # web
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    webhook_spool: Literal["on", "off"] = Field(
-        default="on", description="answer a delivery once it is in a file of the instance "
-        "path, moved into the database by the web worker right after (off: once it is in the "
-        "database)")
     login_link_minutes: int = Field(default=15, ge=1)
     trusted_proxies: int = Field(
         default=0, ge=0, le=5,
         description="reverse proxies in front of `arrosto serve` whose X-Forwarded-For is used")
+    allow_loopback_hosts: bool = Field(
+        default=False, description="development and tests only: stores, instances and servers "
+        "may be on this machine (localhost, 127.0.0.0/8, ::1) and on plain http://")
 
     # the "is this your order?" page (support/verify.py)
     verify_link_days: int = Field(default=7, ge=1, le=90)

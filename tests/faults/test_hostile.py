@@ -177,7 +177,8 @@ WEBHOOK_ATTACKS = [
      401, "invalid signature", 0, 0, "refused: shop A's secret does not open shop B's URL"),
     ("woo-unknown-shop", lambda w: w.anonymous.post(
         "/webhooks/woocommerce/999999", data=WOO_ORDER, headers=woo_headers(WOO_ORDER)),
-     404, "unknown shop", 0, 0, "refused: no such shop"),
+     401, "invalid signature", 0, 0,
+     "refused as a bad signature is: the answer does not say which shop ids exist"),
     ("unknown-platform", lambda w: w.anonymous.post("/webhooks/magento", data=ORDER_BODY,
                                                       headers=shopify_headers(ORDER_BODY)),
      404, None, 0, 0, "refused: no such receiver"),

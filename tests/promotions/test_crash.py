@@ -142,8 +142,8 @@ def wait_for(check, timeout: float, what: str) -> None:
 @pytest.mark.slow
 def test_a_worker_killed_after_the_network_accepted_does_not_send_twice(
         make_app, env_for_subprocess, tmp_path):
-    instance = Instance()
-    app = make_app(jobs_immediate=False)
+    instance = Instance()  # on 127.0.0.1: ARROSTO_ALLOW_LOOPBACK_HOSTS here and in the worker
+    app = make_app(jobs_immediate=False, allow_loopback_hosts=True)
     db = app.extensions["arrosto.db"]
     now = utcnow()
     shop_id = a_shop(db)
@@ -175,7 +175,7 @@ def test_a_worker_killed_after_the_network_accepted_does_not_send_twice(
         for m in s.scalars(select(Message).where(Message.kind == "announcement")):
             m.state = "cancelled"
 
-    env = dict(env_for_subprocess, ARROSTO_LOG_LEVEL="INFO")
+    env = dict(env_for_subprocess, ARROSTO_LOG_LEVEL="INFO", ARROSTO_ALLOW_LOOPBACK_HOSTS="true")
     worker = None
     try:
         with app.app_context():

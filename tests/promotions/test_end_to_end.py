@@ -77,6 +77,11 @@ def iso(moment: dt.datetime) -> str:
 # --- the demo shop, through the real sync and import ---------------------------------------------
 
 @pytest.fixture(autouse=True)
+def _loopback(allow_loopback):
+    """The Mastodon cassettes were recorded at a local instance (http://localhost:3000)."""
+
+
+@pytest.fixture(autouse=True)
 def labelled_intents(monkeypatch):
     """The real classifier, its intent replaced by the demo's labelled truth."""
     truth = {p["text"]: data_file("posts_truth.json")[p["id"]]["intent"]

@@ -416,7 +416,8 @@ def test_error_messages_never_carry_our_keys(woo, rsps):
     assert str(raised.value).endswith("Consumer key [hidden] is invalid (secret [hidden]).")
 
 
-def test_plain_http_on_localhost_is_signed_like_the_sdk_does(make_woo_shop, rsps):
+def test_plain_http_on_localhost_is_signed_like_the_sdk_does(make_woo_shop, rsps,
+                                                             allow_loopback):
     local = WooCommerceShop(make_woo_shop(domain="localhost", store_url="http://localhost:8080/"))
     rsps.add(responses.GET, "http://localhost:8080/wp-json/wc/v3/products", json=[],
              headers={"X-WP-TotalPages": "0"})
@@ -536,10 +537,19 @@ def test_authorize_url_asks_for_read_write_keys():
     ("https://shop.example.com:8443/negozio//", "https://shop.example.com:8443/negozio"),
     ("https://shop.example.com/wp-admin/admin.php", "https://shop.example.com"),
     ("https://example.com/negozio/wp-json/wc/v3", "https://example.com/negozio"),
-    ("http://localhost:8080/", "http://localhost:8080"),
-    ("http://127.0.0.1/", "http://127.0.0.1"),
 ])
 def test_store_urls_are_normalised(given, normal):
+    assert normalize_store_url(given) == normal
+    assert store_domain(given) == urlsplit(normal).hostname
+
+
+@pytest.mark.parametrize(("given", "normal"), [
+    ("http://localhost:8080/", "http://localhost:8080"),
+    ("http://127.0.0.1/", "http://127.0.0.1"),
+    ("https://[::1]:8443/", "https://[::1]:8443"),
+])
+def test_a_store_on_this_machine_only_with_the_development_setting(given, normal,
+                                                                    allow_loopback):
     assert normalize_store_url(given) == normal
     assert store_domain(given) == urlsplit(normal).hostname
 
@@ -551,6 +561,9 @@ def test_store_urls_are_normalised(given, normal):
     ("https://", "https:// address"),
     ("https://shop .example.com", "https:// address"),
     ("http://shop.example.com", "must use https://"),
+    ("http://localhost:8080", "loopback address"),
+    ("https://127.0.0.1", "loopback address"),
+    ("https://10.0.0.5", "private or reserved address"),
     ("https://owner:hunter2@shop.example.com", "user name or password"),
     ("https://shop.example.com/#shop", "fragment"),
     ("https://shop.example.com/?lang=it", "query"),

@@ -184,3 +184,87 @@ def our_hooks(*, status: dict[str, str] | None = None, missing: tuple[str, ...] 
     return hooks
 
 
+
+
+# --- a store that knows which REST API keys it issued ---------------------------------------------
+
+class IssuedKeys:
+    """The REST API keys a store issued (consumer key → secret and permissions), checked the way
+    WooCommerce's REST authentication does before any route runs: no key, an unknown key or a
+    wrong secret is 401, and so is a read-only key on POST, PUT or DELETE (the message of
+    ``WC_REST_Authentication``). Requests over https carry the keys as HTTP Basic auth."""
+
+    def __init__(self, **keys: tuple[str, str]):
+        self.keys: dict[str, tuple[str, str]] = dict(keys)
+        self.refused: list[tuple[str, str]] = []  # (method, path) answered 401
+
+    def issue(self, key: str, secret: str, permissions: str = "read_write") -> None:
+        self.keys[key] = (secret, permissions)
+
+    def revoke(self, key: str) -> None:
+        self.keys.pop(key, None)
+
+    def problem(self, request: Any) -> str | None:
+        import base64
+
+        scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+        if scheme != "Basic":
+            return "Sorry, you cannot list resources."
+        key, _, secret = base64.b64decode(value).decode().partition(":")
+        if key not in self.keys:
+            return "Consumer key is invalid."
+        issued, permissions = self.keys[key]
+        if secret != issued:
+            return "Consumer secret is invalid."
+        if request.method not in ("GET", "HEAD", "OPTIONS") and permissions == "read":
+            return "The API key provided does not have write permissions."
+        if request.method in ("GET", "HEAD") and permissions == "write":
+            return "The API key provided does not have read permissions."
+        return None
+
+    def guard(self, handler: Any) -> Any:
+        def answer(request: Any) -> tuple[int, dict[str, str], str]:
+            problem = self.problem(request)
+            if problem:
+                self.refused.append((request.method, path_of(request)))
+                return 401, {}, json.dumps({"code": "woocommerce_rest_authentication_error",
+                                            "message": problem, "data": {"status": 401}})
+            return handler(request)
+        return answer
+
+
+def _fixed(body: Any, status: int = 200) -> Any:
+    return lambda request: (status, {}, json.dumps(body))
+
+
+def serve_store(rsps: responses.RequestsMock, keys: IssuedKeys, *, store: str = STORE,
+                products: list[dict[str, Any]] | None = None) -> WebhookEndpoint:
+    """A whole store at ``store`` behind the transport (index, currency, products with their
+    variations, customers, orders, webhooks and their batch endpoint), its REST API answering
+    only the keys in ``keys``; returns the webhooks, which record what was created."""
+    api = f"{store}{API_PATH}"
+    rsps.add(responses.GET, f"{store}/wp-json/", json=load("built_wp-json-index.json"))
+    products = catalog(5) if products is None else products
+    hooks = WebhookEndpoint([])
+    routes = [
+        (responses.GET, f"{api}/data/currencies/current",
+         _fixed(load("built_data-currencies-current.json"))),
+        (responses.GET, f"{api}/products", ListEndpoint(products)),
+        (responses.GET, f"{api}/customers",
+         ListEndpoint(load("_customers.md__02_list-all-customers.json"))),
+        (responses.GET, f"{api}/orders", ListEndpoint(load("_orders.md__02_list-all-orders.json"))),
+        (responses.GET, f"{api}/webhooks", hooks.list),
+        (responses.POST, f"{api}/webhooks", hooks.create),
+        (responses.PUT, re.compile(rf"{re.escape(api)}/webhooks/\d+"), hooks.update),
+        (responses.POST, f"{api}/webhooks/batch", _fixed([])),  # nothing to do: an empty batch
+    ]
+    variations = {p["id"]: ListEndpoint(variations_for(p["id"])) for p in products
+                  if p["type"] == "variable"}
+    if variations:
+        routes.append((responses.GET, re.compile(rf"{re.escape(api)}/products/\d+/variations"),
+                       lambda request: variations[int(re.search(
+                           r"/products/(\d+)/variations", request.url).group(1))](request)))
+    for method, url, handler in routes:
+        rsps.add_callback(method, url, callback=keys.guard(handler),
+                          content_type="application/json")
+    return hooks

@@ -56,7 +56,7 @@ def test_social_add_bluesky_logs_in_and_keeps_the_session(arrosto, db, monkeypat
         assert s.get(Shop, shop).settings["handles"] == {"bluesky": SHOP_HANDLE}
 
 
-def test_social_add_mastodon_stores_the_tokens_account(arrosto, db):
+def test_social_add_mastodon_stores_the_tokens_account(allow_loopback, arrosto, db):
     interactions = yaml.safe_load((FIXTURES / "mastodon" / "test_status_reply.yaml").read_text())
     [me] = [i["response"] for i in interactions["interactions"]
             if i["request"]["uri"].endswith("/api/v1/accounts/verify_credentials")]

@@ -118,6 +118,11 @@ def rate_limited(reset_in: float) -> dict[str, Any]:
                         "Date": email.utils.format_datetime(now, usegmt=True)}}
 
 
+@pytest.fixture(autouse=True)
+def _instance_at_localhost(allow_loopback):
+    """The cassettes were recorded at http://localhost:3000: ARROSTO_ALLOW_LOOPBACK_HOSTS."""
+
+
 @pytest.fixture
 def mock() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

@@ -50,10 +50,15 @@ def call(client, method: str, template: str, token: str | None, *, status: int =
     kwargs = {"query_string": query or {}, "headers": sent}
     if body is not None:
         kwargs["json"] = body
+    with client.session_transaction() as browser:
+        before = dict(browser)
     res = client.open(PREFIX + template.format(**path), method=method.upper(), **kwargs)
     assert res.status_code == status, res.get_data(as_text=True)[:800]
     assert res.mimetype == "application/json"
-    assert "Set-Cookie" not in res.headers  # the API never opens the cookie session
+    with client.session_transaction() as browser:  # the API never writes the cookie session
+        assert dict(browser) == before
+    if not before:
+        assert "Set-Cookie" not in res.headers  # nor starts one
     response = doc["paths"][template][method]["responses"][str(status)]
     schema = response["content"]["application/json"]["schema"]
     _validator(doc, schema).validate(res.get_json())

@@ -12,34 +12,23 @@ from sqlalchemy import func, select
 from arrosto.models import AuthState, Order, Product, Shop, WebhookDelivery
 from arrosto.shops.woocommerce import TOPICS
 
-from ..shops.woocommerce_store import (
-    API,
-    STORE,
-    WebhookEndpoint,
-    catalog,
-    load,
-    serve_list,
-    serve_variations,
-    variations_for,
-)
+from ..shops.woocommerce_store import STORE, IssuedKeys, catalog, load, serve_store
 from .forms import post_form
+
+CALLBACK = load("_authentication.md__wc-auth-callback.json")
+CLI_KEY, CLI_SECRET = "ck_" + "1" * 40, "cs_" + "2" * 40
 
 
 @pytest.fixture
 def store():
-    """The store behind the transport: index, currency, products, customers, orders, webhooks."""
+    """The store behind the transport: index, currency, products, customers, orders, webhooks,
+    its REST API answering the keys it issued (the docs' callback example's, and the CLI's)."""
+    keys = IssuedKeys()
+    keys.issue(CALLBACK["consumer_key"], CALLBACK["consumer_secret"])
+    keys.issue(CLI_KEY, CLI_SECRET)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add(responses.GET, f"{STORE}/wp-json/", json=load("built_wp-json-index.json"))
-        rsps.add(responses.GET, f"{API}/data/currencies/current",
-                 json=load("built_data-currencies-current.json"))
-        products = catalog(255)
-        serve_list(rsps, "products", products)
-        serve_variations(rsps, {p["id"]: variations_for(p["id"]) for p in products
-                                if p["type"] == "variable"})
-        serve_list(rsps, "customers", load("_customers.md__02_list-all-customers.json"))
-        serve_list(rsps, "orders", load("_orders.md__02_list-all-orders.json"))
-        hooks = WebhookEndpoint([]).install(rsps)
-        yield rsps, hooks
+        hooks = serve_store(rsps, keys, products=catalog(255))
+        yield rsps, hooks, keys
 
 
 def connect(client):
@@ -58,7 +47,7 @@ def key_callback(client, nonce, **overrides):
 
 
 def test_full_connect_round_trip(client, db, store):
-    rsps, hooks = store
+    rsps, hooks, _keys = store
     query = connect(client)
     assert query["scope"] == "read_write" and query["app_name"] == "Arrosto"
     assert query["callback_url"] == "http://localhost/auth/woocommerce/callback"
@@ -113,20 +102,30 @@ def test_callback_nonce_works_once(client, db, store):
     assert key_callback(client, nonce, consumer_key="ck_" + "f" * 40).status_code == 400
     with db.transaction() as s:
         assert s.scalar(select(func.count(Shop.id))) == 1
+        state = s.scalar(select(AuthState))
+        assert state.keys_received_at is not None and state.verified_at is not None
+        assert state.consumer_key is None  # the keys moved to the shop
+        assert state.used_at is None  # used up by the browser's return, not the callback
+    assert client.get(f"/connect/woocommerce/return?nonce={nonce}").status_code == 302
+    with db.transaction() as s:
         assert s.scalar(select(AuthState.used_at)) is not None
 
 
 def test_keys_refused_by_the_store_are_not_connected(client, db, store):
-    rsps, hooks = store
-    rsps.replace(responses.GET, f"{API}/products", status=401,
-                 json={"code": "woocommerce_rest_cannot_view", "message": "no",
-                       "data": {"status": 401}})
+    """Keys the store did not issue (here: it revoked them before the check) connect nothing:
+    no shop, the keys dropped, the browser told why and not signed in."""
+    _rsps, hooks, keys = store
+    keys.revoke(CALLBACK["consumer_key"])
     nonce = connect(client)["user_id"]
     assert key_callback(client, nonce).status_code == 200
     with db.transaction() as s:
-        shop = s.scalar(select(Shop))
-        assert shop.status == "needs_reauth" and "refused" in shop.status_reason
+        assert s.scalar(select(func.count(Shop.id))) == 0
+        state = s.scalar(select(AuthState))
+        assert state.consumer_key is None and "Consumer key is invalid" in state.refused_reason
     assert hooks.posts == []
+    res = client.get(f"/connect/woocommerce/return?nonce={nonce}")
+    assert res.status_code == 403 and b"did not confirm the API keys" in res.data
+    assert client.get("/admin/").status_code == 401
 
 
 def test_garbage_callback_is_refused(client, db):
@@ -180,13 +179,25 @@ def test_cli_shop_add_woocommerce(runner, db, store, monkeypatch):
     app = runner.app
     monkeypatch.setattr("arrosto.cli.Context.app", lambda self: app)
     res = runner.invoke(cli, ["shop", "add", "woocommerce", "--url", "shop.example.com",
-                              "--key", "ck_" + "1" * 40, "--secret", "cs_" + "2" * 40])
+                              "--key", CLI_KEY, "--secret", CLI_SECRET])
     assert res.exit_code == 0, res.output
     assert "connected: Torrefazione Esempio & Figli (shop.example.com)" in res.output
     with db.transaction() as s:
         shop_id = s.scalar(select(Shop.id))
     with db.transaction(shop_id) as s:
         assert s.scalar(select(func.count(Product.id))) == 255
+
+
+def test_cli_checks_the_keys_on_the_store_before_storing_them(runner, db, store, monkeypatch):
+    from arrosto.cli import cli
+
+    app = runner.app
+    monkeypatch.setattr("arrosto.cli.Context.app", lambda self: app)
+    res = runner.invoke(cli, ["shop", "add", "woocommerce", "--url", "shop.example.com",
+                              "--key", "ck_" + "9" * 40, "--secret", "cs_" + "9" * 40])
+    assert res.exit_code != 0 and "refused these API keys" in str(res.exception)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count(Shop.id))) == 0
 
 
 def test_the_connect_page_lets_its_form_redirect_to_the_store(client):

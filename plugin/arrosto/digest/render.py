@@ -18,6 +18,8 @@ from typing import Any
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from ..links import http_url
+
 CHART_CID = "digest-chart"
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -96,6 +98,8 @@ MONTHS = {
 _env = Environment(loader=PackageLoader("arrosto.digest", "templates"),
                    autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+# the digest links only to the admin; a stored URL (a post's) may become a link only through it
+_env.filters["http_url"] = http_url
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
 

@@ -143,9 +143,9 @@ class ShopPlatform(ABC):
 
     name: ClassVar[str]
     resources: ClassVar[tuple[str, ...]] = ("products", "customers", "orders")
-    # deliveries that reconciliation cannot recover (privacy requests, uninstalls): stored in
-    # the database before their answer even when the receiver spools (shops.spool)
-    store_first_topics: ClassVar[frozenset[str]] = frozenset()
+    # the webhook secret is the app's, shared by every shop (Shopify): a delivery then names
+    # its shop only by its domain, which must be the shop's when the URL names one
+    app_wide_webhook_secret: ClassVar[bool] = False
 
     def __init__(self, shop: Shop):
         self.shop = shop

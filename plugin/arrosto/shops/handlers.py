@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import events, privacy
+from ..access import end_shop_sessions
 from ..listening.keywords import refresh_keywords
 from ..models import Product, Shop, utcnow
 from ..promotions import triggers
@@ -56,11 +57,14 @@ def product_deleted(s: Session, shop: Shop, event: events.ProductDeleted, key: s
 @on(events.OrderChanged)
 def order_changed(s: Session, shop: Shop, event: events.OrderChanged, key: str) -> None:
     upsert_orders(s, [event.order])
+    privacy.keep_no_copy(s, key, customer=event.order.customer_external_id,
+                         order=event.order.external_id, email=event.order.email)
 
 
 @on(events.CustomerChanged)
 def customer_changed(s: Session, shop: Shop, event: events.CustomerChanged, key: str) -> None:
     upsert_customers(s, [event.customer])
+    privacy.keep_no_copy(s, key, customer=event.customer.external_id, email=event.customer.email)
 
 
 @on(events.DiscountChanged)
@@ -82,3 +86,4 @@ def customer_redact(s: Session, shop: Shop, event: events.CustomerRedact, key: s
 @on(events.AppUninstalled)
 def app_uninstalled(s: Session, shop: Shop, event: events.AppUninstalled, key: str) -> None:
     privacy.uninstall(shop)
+    end_shop_sessions(s, shop.id)  # a reinstall signs nobody in with an old cookie

@@ -1,37 +1,33 @@
 """After a shop owner says yes: store the credentials (encrypted), then a job fetches the shop's
-details, registers webhooks and runs the first sync. No web code here."""
+details, registers webhooks and runs the first sync. No web code here.
+
+WooCommerce's key callback is unsigned, so its keys wait on the auth state as a pending
+credential until a job has confirmed them on the store; only then do they create a shop or
+replace an existing shop's keys (its settings kept, its admin sessions ended)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from .. import jobs
-from ..crypto import token_digest
+from ..access import end_shop_sessions, prune_admin_sessions
 from ..db import Database
-from ..errors import ArrostoError, AuthError
+from ..errors import ArrostoError, AuthError, RetryableError
 from ..models import AuthState, Shop, utcnow
 from . import platform_for
 from .sync import sync_shop
 
+if TYPE_CHECKING:
+    from .woocommerce import WooKeys
+
 log = logging.getLogger(__name__)
-
-
-def _upsert_shop(db: Database, platform: str, domain: str, **fields: Any) -> int:
-    with db.transaction() as s:
-        shop = s.scalar(select(Shop).where(Shop.platform == platform, Shop.domain == domain))
-        if shop is None:
-            shop = Shop(platform=platform, domain=domain, name=domain)
-            s.add(shop)
-        for key, value in fields.items():
-            setattr(shop, key, value)
-        shop.token_version = (shop.token_version or 0) + 1
-        shop.uninstalled_at = None
-        s.flush()
-        return shop.id
 
 
 def save_shopify_tokens(db: Database, domain: str, tokens: Any) -> int:
@@ -66,66 +62,187 @@ def ensure_shopify_install(db: Database, settings: Any, domain: str, session_tok
     return shop_id
 
 
-def save_woocommerce_keys(db: Database, store_url: str, keys: Any) -> int:
-    from .woocommerce import store_domain
-
-    domain = store_domain(store_url)
-    return _upsert_shop(
-        db, "woocommerce", domain, store_url=store_url, status="pending",
-        status_reason="Checking the keys with the store…", api_key=keys.consumer_key,
-        api_secret=keys.consumer_secret,
-        settings={"wc_auth_nonce": token_digest(str(keys.user_id)),
-                  "wc_key_id": keys.key_id, "wc_key_permissions": keys.key_permissions})
-
+# --- WooCommerce: wc-auth keys, pending until the store confirms them ----------------------------
 
 NONCE = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what ``secrets.token_urlsafe`` makes
+STATE_KEEP = dt.timedelta(days=1)  # auth states older than this are deleted by prune_job
 
 
-def shop_for_nonce(db: Database, nonce: str, browser_digest: str) -> int | None:
-    """The WooCommerce shop connected by this browser's attempt, once the keys arrived."""
-    if not NONCE.fullmatch(nonce or ""):  # never ours (and NUL is an error on PostgreSQL)
+@dataclass(frozen=True)
+class WooConnection:
+    """Where a browser's wc-auth attempt stands: ``waiting`` (no keys yet, not checked yet, or
+    not this browser's attempt), ``refused`` (the store did not confirm the keys), ``expired``
+    (no keys came in time), ``late`` (confirmed, but the browser came back too late) or
+    ``connected`` to ``shop_id`` (said once: the attempt is then used up)."""
+
+    status: str
+    shop_id: int | None = None
+    reason: str | None = None
+
+
+def receive_woocommerce_keys(db: Database, keys: WooKeys, ttl: dt.timedelta) -> int | None:
+    """Keep the keys wc-auth posted for our nonce (``keys.user_id``) as a pending credential on
+    its auth state, encrypted; the state's id, or None for a nonce that is not ours, is older
+    than ``ttl`` or was answered already. No shop changes here: the callback is unsigned."""
+    if not NONCE.fullmatch(keys.user_id or ""):  # never ours (and NUL is an error on PostgreSQL)
         return None
+    now = utcnow()
+    with db.transaction() as s:
+        state_id = s.scalar(select(AuthState.id).where(
+            AuthState.nonce == keys.user_id, AuthState.platform == "woocommerce",
+            AuthState.created_at > now - ttl))
+        if state_id is None:
+            return None
+        taken = s.execute(update(AuthState).where(
+            AuthState.id == state_id, AuthState.keys_received_at.is_(None),
+            AuthState.used_at.is_(None)).values(
+            keys_received_at=now, key_id=keys.key_id, consumer_key=keys.consumer_key,
+            consumer_secret=keys.consumer_secret, key_permissions=keys.key_permissions)).rowcount
+        return state_id if taken == 1 else None
+
+
+def check_woocommerce_keys(store_url: str, keys: WooKeys) -> None:
+    """Keys count once the store they are for confirms them: with these keys, on that store, a
+    read and a write that changes nothing. ``AuthError`` when the store refuses them (unknown,
+    revoked, read-only), ``RetryableError`` when it could not be asked."""
+    from .woocommerce import WCAUTH_SCOPE, store_domain
+
+    if keys.key_permissions != WCAUTH_SCOPE:
+        raise AuthError(f"the keys have {keys.key_permissions!r} access; Arrosto asked for "
+                        f"{WCAUTH_SCOPE!r}", platform="woocommerce")
+    probe = Shop(platform="woocommerce", domain=store_domain(store_url), store_url=store_url,
+                 api_key=keys.consumer_key, api_secret=keys.consumer_secret)  # never stored
+    platform = platform_for(probe)
+    platform.check_credentials()
+    platform.check_write_access()
+
+
+def save_verified_keys(s: Session, store_url: str, keys: WooKeys) -> int:
+    """Keys the store confirmed: a new shop, or the store's existing shop with its keys replaced
+    and everything else kept (the settings merged, never replaced). A replacement ends every
+    admin session of the shop. ``s`` spans shops (``all_shops=True``)."""
+    from .woocommerce import normalize_store_url, store_domain
+
+    domain = store_domain(store_url)
+    shop = s.scalar(select(Shop).where(Shop.platform == "woocommerce", Shop.domain == domain))
+    wc = {"wc_key_id": keys.key_id, "wc_key_permissions": keys.key_permissions}
+    if shop is None:
+        shop = Shop(platform="woocommerce", domain=domain, name=domain, store_url=store_url,
+                    settings=wc)
+        s.add(shop)
+        s.flush()
+    else:
+        if shop.store_url and normalize_store_url(shop.store_url) != store_url:
+            # another site on the same host (a WordPress multisite): not this shop's store
+            raise AuthError("this shop is connected to the store at another address",
+                            platform="woocommerce")
+        kept = {k: v for k, v in (shop.settings or {}).items() if k != "wc_auth_nonce"}
+        shop.settings = {**kept, **wc}
+        shop.store_url = store_url
+        ended = end_shop_sessions(s, shop.id)
+        log.info("shop %d: WooCommerce keys replaced, %d admin sessions ended", shop.id, ended)
+    shop.api_key, shop.api_secret = keys.consumer_key, keys.consumer_secret
+    shop.status, shop.status_reason = "active", None
+    shop.token_version = (shop.token_version or 0) + 1
+    shop.uninstalled_at = None
+    s.flush()
+    return shop.id
+
+
+def connect_woocommerce_store(db: Database, store_url: str, keys: WooKeys) -> int:
+    """Keys given by hand (the CLI): checked on the store first, then saved."""
+    check_woocommerce_keys(store_url, keys)
+    with db.transaction(all_shops=True) as s:
+        return save_verified_keys(s, store_url, keys)
+
+
+@jobs.job(retries=3, retry_delay=60)
+def verify_woocommerce_keys_job(state_id: int) -> None:
+    db = jobs.database()
+    shop_id = verify_pending_keys(db, state_id)
+    if shop_id is not None:
+        connected(db, jobs.app().config["ARROSTO"], shop_id)
+
+
+def verify_pending_keys(db: Database, state_id: int) -> int | None:
+    """Check a pending credential on its store; the shop it was saved to, or None (refused, or
+    already handled). The keys leave the auth state either way; a store that could not be
+    asked raises ``RetryableError`` and the job tries again."""
+    from .woocommerce import WooKeys
+
+    with db.transaction() as s:
+        state = s.get(AuthState, state_id)
+        if state is None or state.consumer_key is None or state.verified_at is not None:
+            return None
+        store_url = state.shop_domain
+        keys = WooKeys(key_id=state.key_id or 0, user_id=state.nonce,
+                       consumer_key=state.consumer_key, consumer_secret=state.consumer_secret,
+                       key_permissions=state.key_permissions or "")
+    try:
+        check_woocommerce_keys(store_url, keys)
+        with db.transaction(all_shops=True) as s:
+            claimed = s.execute(update(AuthState).where(
+                AuthState.id == state_id, AuthState.verified_at.is_(None),
+                AuthState.consumer_key.is_not(None)).values(verified_at=utcnow())).rowcount
+            if claimed != 1:
+                return None  # another run of this job got there first
+            shop_id = save_verified_keys(s, store_url, keys)
+            s.execute(update(AuthState).where(AuthState.id == state_id).values(
+                connected_shop_id=shop_id, consumer_key=None, consumer_secret=None))
+    except RetryableError:
+        raise
+    except ArrostoError as exc:
+        log.warning("wc-auth keys for %s refused: %s", store_url, exc)
+        with db.transaction() as s:
+            s.execute(update(AuthState).where(AuthState.id == state_id).values(
+                refused_reason=str(exc)[:500], consumer_key=None, consumer_secret=None))
+        return None
+    return shop_id
+
+
+def shop_for_nonce(db: Database, nonce: str, browser_digest: str, ttl: dt.timedelta
+                   ) -> WooConnection:
+    """Where this browser's attempt ``nonce`` stands. ``connected`` only for the browser that
+    started it, once its keys were confirmed by the store, within ``ttl`` of that, for an active
+    shop, and only once."""
+    waiting = WooConnection("waiting")
+    if not NONCE.fullmatch(nonce or ""):
+        return waiting
+    now = utcnow()
     with db.transaction() as s:
         state = s.scalar(select(AuthState).where(AuthState.nonce == nonce,
                                                  AuthState.platform == "woocommerce"))
-        if state is None or state.browser_digest != browser_digest:
-            return None
-        for shop in s.scalars(select(Shop).where(Shop.platform == "woocommerce")):
-            if (shop.settings or {}).get("wc_auth_nonce") == token_digest(nonce) \
-                    and shop.status in ("active", "pending"):
-                return shop.id
-    return None
+        if state is None or state.used_at is not None or not secrets.compare_digest(
+                state.browser_digest or "", browser_digest):
+            return waiting
+        if state.refused_reason:
+            return WooConnection("refused", reason=state.refused_reason)
+        if state.keys_received_at is None:
+            return WooConnection("expired") if state.created_at <= now - ttl else waiting
+        if state.verified_at is None or state.connected_shop_id is None:
+            return waiting
+        if state.verified_at <= now - ttl:
+            return WooConnection("late")
+        shop = s.get(Shop, state.connected_shop_id)
+        if shop is None or shop.status != "active":
+            return waiting
+        taken = s.execute(update(AuthState).where(AuthState.id == state.id,
+                                                  AuthState.used_at.is_(None))
+                          .values(used_at=now)).rowcount
+        return WooConnection("connected", shop.id) if taken == 1 else waiting
 
+
+@jobs.job()
+def prune_job() -> None:
+    """Old auth states (with any keys a store never confirmed) and expired admin sessions."""
+    db = jobs.database()
+    with db.transaction() as s:
+        s.execute(delete(AuthState).where(AuthState.created_at < utcnow() - STATE_KEEP))
+    prune_admin_sessions(db)
 
 def connected(db: Database, settings: Any, shop_id: int) -> None:
     """Credentials are stored: finish the install in the background."""
     after_install_job(shop_id)
-
-
-@jobs.job(retries=3, retry_delay=60)
-def verify_woocommerce_job(shop_id: int) -> None:
-    db = jobs.database()
-    if check_woocommerce_keys(db, shop_id):
-        connected(db, jobs.app().config["ARROSTO"], shop_id)
-
-
-def check_woocommerce_keys(db: Database, shop_id: int) -> bool:
-    """WooCommerce's callback is unsigned: the keys count only once they work on the store."""
-    with db.transaction() as s:
-        shop = s.get(Shop, shop_id)
-        platform = platform_for(shop)
-    try:
-        platform.check_credentials()
-    except AuthError as exc:
-        with db.transaction() as s:
-            shop = s.get(Shop, shop_id)
-            shop.status = "needs_reauth"
-            shop.status_reason = f"The store refused the API keys: {exc}"
-        return False
-    with db.transaction() as s:
-        shop = s.get(Shop, shop_id)
-        shop.status, shop.status_reason = "active", None
-    return True
 
 
 @jobs.job(retries=3, retry_delay=60)
@@ -155,7 +272,10 @@ def after_install(db: Database, settings: Any, shop_id: int) -> None:
         shop.language = info.language or shop.language
         shop.store_url = shop.store_url or info.store_url
         merged = dict(shop.settings or {})
-        merged.update({"webhooks": topics, "webhooks_error": problem,
+        # topics created now, added to those a reconnected shop had (its store keeps them)
+        known = [t for t in merged.get("webhooks") or [] if isinstance(t, str)]
+        merged.update({"webhooks": list(dict.fromkeys([*known, *topics])),
+                       "webhooks_error": problem,
                        "installed_sync_started_at": utcnow().isoformat()})
         shop.settings = merged
     sync_shop(db, shop_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import privacy
 from ..db import Database
 from ..listening.keywords import refresh_keywords
 from ..models import (
@@ -152,16 +153,27 @@ def upsert_products(s: Session, records: list[ProductData]) -> list[Product]:
 
 
 def upsert_customers(s: Session, records: list[CustomerData]) -> list[Customer]:
+    """Store customers; one erased on request (by this id, or by the e-mail of an erased
+    customer under another id) is stored without personal data, and its handles are not
+    recorded: a redaction is final, whatever the platform still holds."""
     existing = _existing(s, Customer, (r.external_id for r in records))
-    out = []
+    gone = privacy.redacted(s, customers=(r.external_id for r in records),
+                            emails=(r.email for r in records))
+    out, erased = [], set()
     for r in records:
         customer = existing.get(r.external_id) or Customer(external_id=r.external_id)
         if customer.id is None:
             s.add(customer)
-        if customer.redacted_at is not None or _older(customer.platform_updated_at,
-                                                      r.updated_at):
-            out.append(customer)  # erased on the customer's request (never re-filled by a
-            continue  # sync), or a newer version is stored
+        if customer.redacted_at is not None or gone.any(customer=r.external_id, email=r.email):
+            if customer.redacted_at is None:  # a new id for the same person: erased too
+                privacy.erase_customer(customer)
+                privacy.remember(s, customers=[r.external_id])
+            erased.add(r.external_id)
+            out.append(customer)
+            continue
+        if _older(customer.platform_updated_at, r.updated_at):
+            out.append(customer)  # a newer version is stored
+            continue
         for attr in ("email", "first_name", "last_name", "phone", "city", "postcode",
                      "accepts_marketing"):
             setattr(customer, attr, getattr(r, attr))
@@ -169,6 +181,8 @@ def upsert_customers(s: Session, records: list[CustomerData]) -> list[Customer]:
         out.append(customer)
     s.flush()
     for r, customer in zip(records, out, strict=True):
+        if r.external_id in erased:
+            continue
         for network, handle in r.handles.items():
             _record_identity(s, customer, network, handle, "customer_record")
     return out
@@ -186,9 +200,14 @@ def _record_identity(s: Session, customer: Customer, network: str, handle: str, 
 def upsert_orders(s: Session, records: list[OrderData]) -> list[Order]:
     existing = _existing(s, Order, (r.external_id for r in records),
                          selectinload(Order.lines), selectinload(Order.fulfillments))
-    customers = {c.external_id: c.id for c in s.scalars(select(Customer).where(
+    linked = list(s.scalars(select(Customer).where(
         Customer.external_id.in_({r.customer_external_id for r in records
-                                  if r.customer_external_id})))}
+                                  if r.customer_external_id}))))
+    customers = {c.external_id: c.id for c in linked}
+    gone = privacy.redacted(s, customers=(r.customer_external_id for r in records),
+                            orders=(r.external_id for r in records),
+                            emails=(r.email for r in records))
+    gone.customers |= {c.external_id for c in linked if c.redacted_at is not None}
     products = {p.external_id: p.id for p in s.scalars(select(Product).where(
         Product.external_id.in_({li.external_product_id for r in records for li in r.lines
                                  if li.external_product_id})))}
@@ -220,6 +239,11 @@ def upsert_orders(s: Session, records: list[OrderData]) -> list[Order]:
                 setattr(row, attr, getattr(f, attr))
             fulfillments.append(row)
         order.fulfillments = fulfillments
+        if gone.any(customer=r.customer_external_id, order=r.external_id, email=r.email):
+            # the customer was erased on request: the order stays for the books, not who
+            # placed it (the platform may still hold it, its updates keep coming)
+            privacy.erase_order(order)
+            privacy.remember(s, orders=[r.external_id])
         out.append(order)
     s.flush()
     attribute_orders(s, out)

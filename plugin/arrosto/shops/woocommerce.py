@@ -14,7 +14,9 @@ Quirks handled here, so that nothing else has to know them:
 * It calls ``requests.request`` (a new session per call), so no adapter can be mounted on it:
   :class:`_Client` keeps the SDK's URL building, auth and OAuth, and sends through one session
   whose adapter retries connection errors and 5xx with urllib3 ``Retry``. 429 is not retried
-  there: it becomes ``RetryableError(retry_after=...)`` for the job layer to wait on.
+  there: it becomes ``RetryableError(retry_after=...)`` for the job layer to wait on. That
+  session is :func:`arrosto.outbound.session`: the store's address is the owner's to choose, so
+  it (and every redirect) must resolve to a public address.
 * Paging is ``page=N`` with ``per_page=100``; ``X-WP-TotalPages`` says whether there is more.
   Lists are read in ``orderby=id&order=asc``: the documented ``orderby`` options of products and
   orders do not include ``modified``, and id order keeps page boundaries stable while the shop
@@ -49,11 +51,10 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 import woocommerce
-from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from urllib3.util.retry import Retry
 
-from .. import events
+from .. import events, outbound
 from ..errors import (
     ConfigError,
     FatalPlatformError,
@@ -125,6 +126,10 @@ class InvalidStoreURL(ValueError):
     """A store URL we will not send keys to or build wc-auth links for; the message says why."""
 
 
+class InternalStoreURL(InvalidStoreURL, outbound.InternalAddress):
+    """A store URL whose host is this machine or a private network (see :mod:`arrosto.outbound`)."""
+
+
 class InvalidAuthCallback(InvalidSignature):
     """A wc-auth callback body that is not the documented JSON with read_write keys."""
 
@@ -143,10 +148,14 @@ class WooKeys:
 # --- connecting from the store's admin (wc-auth) -------------------------------------------------
 
 def normalize_store_url(url: str) -> str:
-    """``https://host[:port][/path]`` without a trailing slash; http only for localhost.
+    """``https://host[:port][/path]`` without a trailing slash.
 
     A pasted admin or API address (``.../wp-admin/...``, ``.../wp-json/...``) is cut back to the
-    site. The URL is never echoed in the error: it may carry a password.
+    site. The URL is never echoed in the error: it may carry a password. A host that is an
+    internal address (``localhost``, ``127.0.0.1``, ``10.0.0.5``, ``[::1]``, ``169.254.169.254``)
+    is an :class:`InternalStoreURL`; plain http:// and this machine are accepted only with
+    ``ARROSTO_ALLOW_LOOPBACK_HOSTS`` (development and tests). Names are checked again, resolved,
+    on every request (:mod:`arrosto.outbound`).
     """
     if not isinstance(url, str) or not url.strip():
         raise InvalidStoreURL("the store URL is empty; give its address, e.g. https://shop.example.com")
@@ -159,9 +168,13 @@ def normalize_store_url(url: str) -> str:
         raise InvalidStoreURL("the store URL must not contain a user name or password")
     if parts.fragment or parts.query:
         raise InvalidStoreURL("the store URL must not have a query (?...) or a fragment (#...)")
-    if scheme == "http" and host not in LOCAL_HOSTS:
+    try:
+        outbound.check_host(host, what="the store URL")
+    except outbound.InternalAddress as exc:
+        raise InternalStoreURL(str(exc)) from None
+    if scheme == "http" and not outbound.loopback_allowed():
         raise InvalidStoreURL("the store URL must use https://: WooCommerce keys are only sent "
-                              "over HTTPS (http:// is accepted for localhost only)")
+                              "over HTTPS")
     try:
         port = parts.port
     except ValueError:
@@ -260,7 +273,8 @@ class _Client(woocommerce.API):
             auth = HTTPBasicAuth(self.consumer_key, self.consumer_secret)
         elif self.is_ssl:
             params.update(consumer_key=self.consumer_key, consumer_secret=self.consumer_secret)
-        else:  # plain http (localhost only): a signed query; the SDK would repeat the params
+        else:  # plain http (ARROSTO_ALLOW_LOOPBACK_HOSTS only): a signed query; the SDK would
+            # repeat the params
             url = self._API__get_oauth_url(f"{url}?{urlencode(params)}", method)
             params = {}
         body = None
@@ -311,11 +325,10 @@ class WooCommerceShop(ShopPlatform):
             try:
                 url = normalize_store_url(shop.store_url)
             except InvalidStoreURL as exc:
-                raise ConfigError(f"WooCommerce shop {shop.domain}: {exc}") from None
-            session = requests.Session()
-            adapter = HTTPAdapter(max_retries=self.retry())
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
+                error = outbound.InternalAddress if isinstance(exc, InternalStoreURL) \
+                    else ConfigError
+                raise error(f"WooCommerce shop {shop.domain}: {exc}") from None
+            session = outbound.session(retries=self.retry())
             self._api = _Client(url=url, consumer_key=shop.api_key,
                                 consumer_secret=shop.api_secret, version=API_VERSION,
                                 timeout=self.timeout, user_agent=USER_AGENT, session=session)
@@ -338,6 +351,8 @@ class WooCommerceShop(ShopPlatform):
         # and over http or query-string auth that URL carries the keys.
         try:
             resp = send()
+        except outbound.RefusedAddress as exc:
+            raise outbound.InternalAddress(f"WooCommerce {what}: {exc}") from None
         except requests.Timeout:
             raise RetryableError(f"WooCommerce {what}: timed out", platform=self.name) from None
         except requests.exceptions.SSLError:
@@ -410,6 +425,11 @@ class WooCommerceShop(ShopPlatform):
         """A cheap authenticated read; ``AuthError`` when the store refuses the keys."""
         self._json(self._call("GET", "products", params={"per_page": 1, "_fields": "id"}),
                    "GET products", list)
+
+    def check_write_access(self) -> None:
+        """A write that changes nothing (an empty webhooks batch); ``AuthError`` for a read-only
+        key: WooCommerce checks a key's permission for the method before any route runs."""
+        self._call("POST", "webhooks/batch", data={})
 
     def shop_info(self) -> ShopInfo:
         """Name and time zone from the WordPress REST index, currency from WooCommerce.

@@ -18,6 +18,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from atproto_client import Client, models
@@ -36,6 +37,7 @@ from atproto_client.utils import facet_detection
 from atproto_core.exceptions import AtProtocolError
 from atproto_server.exceptions import InvalidTokenError
 
+from .. import outbound
 from ..errors import (
     AuthError,
     ConfigError,
@@ -80,6 +82,10 @@ class BlueskyNetwork(SocialNetwork):
     ``account.instance_url``, else bsky.social). The session is kept in ``account.session_string``
     and reused; every new or refreshed session is written back there for the caller to commit.
 
+    The service, and the PDS its sessions name, are someone else's to choose: requests go
+    through :class:`arrosto.outbound.GuardedTransport` (public addresses only, every redirect
+    checked) unless a test gives its own transport.
+
     Options: ``transport`` (an httpx transport, for tests), ``timeout`` (seconds, 30),
     ``clock`` (epoch seconds, for ``ratelimit-reset``), ``language`` (``langs`` of published posts).
 
@@ -96,7 +102,7 @@ class BlueskyNetwork(SocialNetwork):
                  max_wait: float = 900.0, **options: Any):
         super().__init__(account, sleep=sleep, max_wait=max_wait, **options)
         self._handle, self._password, service = _read_credentials(account)
-        self._service = options.get("service") or service
+        self._service = _service_url(options.get("service") or service)
         self._clock: Callable[[], float] = options.get("clock", time.time)
         self._client: Client | None = None
         self._did: str | None = None
@@ -300,7 +306,7 @@ class BlueskyNetwork(SocialNetwork):
         the app password is used only without a session or when the server refuses it."""
         if self._client is not None:
             return self._client
-        request = Request(transport=self.options.get("transport"),
+        request = Request(transport=self.options.get("transport") or outbound.GuardedTransport(),
                           timeout=self.options.get("timeout", 30.0))
         client = Client(base_url=self._service, request=request)
         client.on_session_change(self._session_changed)
@@ -340,6 +346,8 @@ class BlueskyNetwork(SocialNetwork):
                 # 401 AuthenticationRequired (wrong app password), 400 AccountTakedown, ...
                 raise AuthError(f"bluesky: {self._handle} could not log in: {_reason(exc)}",
                                 status=_status(exc), platform=self.name) from None
+            except outbound.RefusedAddress as exc:
+                raise outbound.InternalAddress(f"bluesky: createSession: {exc}") from None
             except (AtProtocolError, httpx.TransportError) as exc:
                 raise self._error(exc, "createSession") from exc
 
@@ -373,6 +381,8 @@ class BlueskyNetwork(SocialNetwork):
                 log.info("bluesky: session of %s refused (%s), logging in again", self._handle,
                          _reason(exc))
                 self._login(client)
+            except outbound.RefusedAddress as exc:
+                raise outbound.InternalAddress(f"bluesky: {what}: {exc}") from None
             except (AtProtocolError, httpx.TransportError) as exc:
                 raise self._error(exc, what) from exc
 
@@ -507,6 +517,22 @@ def _read_credentials(account: SocialAccount) -> tuple[str, str, str]:
         raise ConfigError("bluesky: account credentials need handle and app_password")
     service = str(data.get("service") or account.instance_url or DEFAULT_SERVICE)
     return handle, str(password), service
+
+
+def _service_url(url: str) -> str:
+    """The service (PDS or entryway) URL, refused before any request when it is not https or
+    names an internal address (:mod:`arrosto.outbound`)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise ConfigError("bluesky: the service must be an https:// address, e.g. "
+                          f"{DEFAULT_SERVICE}")
+    outbound.check_scheme(parts.scheme, what="bluesky: the service")
+    outbound.check_host(host, what="bluesky: the service")
+    return url.strip()
 
 
 def split_query(query: str) -> tuple[str, str | None]:

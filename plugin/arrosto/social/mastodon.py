@@ -41,7 +41,9 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+from .. import outbound
 from ..errors import (
+    ArrostoError,
     AuthError,
     ConfigError,
     FatalPlatformError,
@@ -78,7 +80,11 @@ VISIBILITIES = ("public", "unlisted", "private", "direct")
 # --- instance URLs and OAuth ----------------------------------------------------------------------
 
 def normalize_instance_url(url: str | None) -> str:
-    """``mastodon.social`` or ``https://mastodon.social/`` → ``https://mastodon.social``."""
+    """``mastodon.social`` or ``https://mastodon.social/`` → ``https://mastodon.social``.
+
+    The instance is the owner's to name, so it gets the rule of :mod:`arrosto.outbound`: https
+    only and no internal address (:class:`~arrosto.outbound.InternalAddress`), except this machine
+    and plain http:// with ``ARROSTO_ALLOW_LOOPBACK_HOSTS`` (development and tests)."""
     value = (url or "").strip()
     if not value:
         raise ConfigError("SocialAccount.instance_url: empty; give the Mastodon instance's address")
@@ -88,15 +94,18 @@ def normalize_instance_url(url: str | None) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname \
             or not re.fullmatch(r"[\w.-]+", parts.hostname):
         raise ConfigError(f"SocialAccount.instance_url: {url!r} is not an http(s) address")
+    outbound.check_scheme(parts.scheme, what="the Mastodon instance")
+    outbound.check_host(parts.hostname, what="the Mastodon instance")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 class _Transport:
     """A requests session that remembers the last answer: Mastodon.py's exceptions carry no
-    headers (Retry-After, X-RateLimit-Reset) and its app registration checks no status."""
+    headers (Retry-After, X-RateLimit-Reset) and its app registration checks no status. The
+    session is :func:`arrosto.outbound.session`: public addresses only, every redirect checked."""
 
     def __init__(self) -> None:
-        self.session = requests.Session()
+        self.session = outbound.session()
         self.last: requests.Response | None = None
         self.session.hooks["response"].append(self._remember)
 
@@ -145,6 +154,9 @@ def register_app(instance_url: str, redirect_uri: str, app_name: str = "Arrosto"
             api_base_url=base, request_timeout=timeout, session=transport.session,
             user_agent=USER_AGENT)
     except (MastodonError, KeyError, TypeError) as exc:
+        refused = _refused("app registration", exc)
+        if refused is not None:
+            raise refused from None
         raise _answer_error("app registration", transport.last) from exc
     if transport.last is not None and not transport.last.ok:
         raise _answer_error("app registration", transport.last)
@@ -176,6 +188,9 @@ def exchange_code(instance_url: str, client_id: str, client_secret: str, code: s
                                  allow_http=base.startswith("http://")))
     except MastodonIllegalArgumentError as exc:
         # log_in wraps every failure of the token request; its answer tells which it was
+        refused = _refused("code exchange", exc)
+        if refused is not None:
+            raise refused from None
         token_answer = transport.last
         if token_answer is not None and token_answer.request.method == "POST":
             raise _answer_error("code exchange", token_answer, refused_is_auth=True) from exc
@@ -191,8 +206,17 @@ def exchange_code(instance_url: str, client_id: str, client_secret: str, code: s
 
 # --- errors and rate limits -----------------------------------------------------------------------
 
-def _mastodon_error(what: str, exc: MastodonError) -> PlatformError:
+def _refused(what: str, exc: BaseException) -> outbound.InternalAddress | None:
+    """The outbound guard's refusal, when that is what Mastodon.py wrapped."""
+    found = outbound.found_refusal(exc)
+    return None if found is None else outbound.InternalAddress(f"mastodon {what}: {found}")
+
+
+def _mastodon_error(what: str, exc: MastodonError) -> ArrostoError:
     """Mastodon.py's exceptions → ours; HTTP statuses go through errors.error_for_status."""
+    refused = _refused(what, exc)
+    if refused is not None:
+        return refused
     if isinstance(exc, MastodonNetworkError):
         return RetryableError(f"mastodon {what}: network error ({type(exc).__name__})",
                               platform=NETWORK)

@@ -18,9 +18,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..social import length_rule
+from . import sandbox
 from .public import PersonalDataInPublic, check_public, private_data
 from .templates import DEFAULTS, LANGUAGES, NOTIFY_WORDS, STATUS_WORDS, template_key
 
@@ -46,44 +45,21 @@ log = logging.getLogger(__name__)
 ORDER_WORDS = ("ordine", "order", "spedizione", "spedito", "pacco", "consegna", "tracking",
                "shipping", "shipped", "parcel", "delivery", "package")
 
-MAX_RENDERED = 5_000  # characters: far beyond any post; a template making more is refused
-
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox (no attribute games, bounded ranges) plus bounded ``*`` and ``**``, so an
-    owner's template cannot build a huge string or number."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise OverflowError("exponent too large in a template")
-        if operator == "*":
-            sizes = [len(v) if isinstance(v, (str, list, tuple)) else v for v in (left, right)]
-            if all(isinstance(v, int) for v in sizes) and sizes[0] * sizes[1] > MAX_RENDERED \
-                    and any(isinstance(v, (str, list, tuple)) for v in (left, right)):
-                raise OverflowError("a template may not build text this long")
-        return super().call_binop(context, operator, left, right)
-
-
-def _printable(value: Any) -> Any:
-    """What ``{{ … }}`` may print: values, never a function, a class or one of Jinja's own
-    objects (``{{ cycler }}``, ``{{ shop_name.upper }}``): their repr shows Python's insides
-    and has no place in a reply."""
-    if isinstance(value, Undefined):
-        return value  # printing it raises Jinja's own "'x' is undefined", which the admin reads
-    if callable(value) or isinstance(value, type) or \
-            type(value).__module__.split(".")[0] == "jinja2":
-        raise SecurityError(f"a template printed a {type(value).__name__}, not a value")
-    return value
-
-
-_env = _Sandbox(autoescape=False, undefined=StrictUndefined, trim_blocks=True,
-                finalize=_printable)
+MAX_RENDERED = sandbox.MAX_OUTPUT  # characters: far beyond any post; a template making more is
+# refused, like one that does too much work (:mod:`.sandbox`)
 
 
 class TemplateProblem(ValueError):
     """An owner's template that cannot be used: the reason, for the admin."""
+
+
+class TemplateLimit(TemplateProblem):
+    """An owner's template over one of the sandbox's bounds (``limit``: work, time, value,
+    output, template; ``most``: the bound)."""
+
+    def __init__(self, reason: str, limit: str, most: float) -> None:
+        super().__init__(reason)
+        self.limit, self.most = limit, most
 
 
 @dataclasses.dataclass
@@ -141,13 +117,13 @@ def reply_language(case: Case, shop: Shop) -> str:
 def render(template: str, context: dict[str, Any]) -> str:
     """Render one template in the sandbox; raise TemplateProblem with a readable reason."""
     try:
-        text = _env.from_string(template).render(**context)
+        text = sandbox.render(template, context)
+    except sandbox.RenderLimit as exc:
+        raise TemplateLimit(str(exc), exc.limit, exc.most) from exc
     except TemplateError as exc:
         raise TemplateProblem(f"{type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - whatever an owner's template does wrong
         raise TemplateProblem(f"the template failed: {type(exc).__name__}: {exc}") from exc
-    if len(text) > MAX_RENDERED:
-        raise TemplateProblem(f"the template made {len(text)} characters")
     return " ".join(text.split())
 
 

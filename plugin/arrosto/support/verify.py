@@ -5,7 +5,9 @@ A link carries the shop, the case and a random nonce, signed with a key derived 
 ``ARROSTO_SECRET_KEY`` (every key of a rotation verifies, the first signs); nothing is stored
 when it is made. :func:`check_order` answers only yes or no, so the page never tells whether an
 order exists to someone who does not know both values; tries are limited per case and per
-client address (kept only as an HMAC) and recorded in :class:`~arrosto.models.VerificationAttempt`.
+client address (kept only as an HMAC), each limit taken by one conditional statement
+(``Case.verify_tries``, :class:`~arrosto.models.VerificationWindow`) so concurrent tries cannot
+pass it, and recorded in :class:`~arrosto.models.VerificationAttempt`.
 A match links the case through :func:`~arrosto.support.link.confirm_link`, records the author's
 handle as the customer's (``verified_by="verification_page"``) and uses up the link's nonce.
 Domain code: no Flask here (an app is only read for its settings).
@@ -22,11 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import case as case_when
+from sqlalchemy import literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..crypto import constant_time_equal, derive_key
-from ..models import Case, Order, VerificationAttempt, utcnow
+from ..models import Case, Order, VerificationAttempt, VerificationWindow, utcnow
 from ..settings import Settings
 from .link import _name_key, _shop_prefixes, confirm_link, find_order_numbers
 
@@ -151,30 +155,24 @@ def check_order(s: Session, case: Case, order_number: str, email_or_postcode: st
     postcode (spaces, hyphens and case aside) is ``email_or_postcode``?
 
     ``s`` is the case's shop session (another shop's orders are out of its reach). Refused
-    without a look at any order: a link whose nonce already succeeded, a case with
-    ``ARROSTO_VERIFY_TRIES_PER_CASE`` tries, an address with ``ARROSTO_VERIFY_TRIES_PER_ADDRESS``
-    tries in the last hour. Every try looked at is recorded (address as an HMAC). On a match
+    without a look at any order: a case with ``ARROSTO_VERIFY_TRIES_PER_CASE`` tries, an
+    address with ``ARROSTO_VERIFY_TRIES_PER_ADDRESS`` tries in its current hour (from the first
+    of them), a link whose nonce already succeeded (that post counts as a try). Every try
+    looked at is recorded (address as an HMAC). On a match
     the case is linked (OrderLink ``confirmed``), the author's handle recorded as the
     customer's and the nonce used up. The caller commits, also after a no."""
     now = now or utcnow()
-    # one check at a time per case: the counts below stay true under concurrent posts
-    s.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    digest = client_digest(settings, client_address or "unknown")
+    if not _take_try(s, case, digest, settings, now):
+        # not recorded: a flood of refused posts must not grow the table
+        log.info("verification refused: too many tries (case %s)", case.id)
+        return False
+    # after the try is taken: the case's row is locked, so a nonce succeeds once
     used = s.scalar(select(VerificationAttempt.id).where(
         VerificationAttempt.case_id == case.id, VerificationAttempt.link_nonce == nonce,
         VerificationAttempt.succeeded.is_(True)).limit(1))
     if used is not None:
         log.info("verification refused: link already used (case %s)", case.id)
-        return False
-    digest = client_digest(settings, client_address or "unknown")
-    by_case = s.scalar(select(func.count(VerificationAttempt.id)).where(
-        VerificationAttempt.case_id == case.id))
-    by_address = s.scalar(select(func.count(VerificationAttempt.id)).where(
-        VerificationAttempt.client_digest == digest,
-        VerificationAttempt.created_at >= now - ADDRESS_WINDOW))
-    if by_case >= settings.verify_tries_per_case or \
-            by_address >= settings.verify_tries_per_address:
-        # not recorded: a flood of refused posts must not grow the table
-        log.info("verification refused: too many tries (case %s)", case.id)
         return False
     order = _matching_order(s, order_number, email_or_postcode)
     s.add(VerificationAttempt(case_id=case.id, link_nonce=nonce, client_digest=digest,
@@ -186,6 +184,49 @@ def check_order(s: Session, case: Case, order_number: str, email_or_postcode: st
     confirm_link(s, case, order.id, now, verified_by=VERIFIED_BY)
     log.info("verification succeeded: case %s linked to order %s", case.id, order.id)
     return True
+
+
+def _take_try(s: Session, case: Case, digest: str, settings: Settings,
+              now: dt.datetime) -> bool:
+    """Count one try against both limits, or against neither: each count is one conditional
+    statement (the database compares and adds at once), so concurrent tries never pass a limit
+    on SQLite or PostgreSQL. The case's UPDATE comes first and keeps its row locked (on SQLite
+    the whole database) until the caller commits."""
+    taken = s.execute(
+        update(Case).where(Case.id == case.id,
+                           Case.verify_tries < settings.verify_tries_per_case)
+        .values(verify_tries=Case.verify_tries + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        return False
+    if _take_address_try(s, case.shop_id, digest, settings.verify_tries_per_address, now):
+        return True
+    # the address is over its limit: this try was none, give the case its count back
+    s.execute(update(Case).where(Case.id == case.id)
+              .values(verify_tries=Case.verify_tries - 1)
+              .execution_options(synchronize_session=False))
+    return False
+
+
+def _take_address_try(s: Session, shop_id: int, digest: str, limit: int,
+                      now: dt.datetime) -> bool:
+    """One try of an address in its current window (an hour from its first try): a new
+    window row, a window past its hour started again, or one more try while under ``limit``;
+    else nothing changes and no row is returned."""
+    window = VerificationWindow
+    stale = window.window_start <= now - ADDRESS_WINDOW
+    start = literal(now, window.window_start.type)
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(window)
+        .values(shop_id=shop_id, client_digest=digest, window_start=now, tries=1)
+        .on_conflict_do_update(
+            index_elements=[window.shop_id, window.client_digest],
+            set_={"tries": case_when((stale, 1), else_=window.tries + 1),
+                  "window_start": case_when((stale, start), else_=window.window_start)},
+            where=or_(stale, window.tries < limit))
+        .returning(window.tries))
+    return s.execute(statement).first() is not None
 
 
 _NO_ORDER = ("-", "")  # compared against when no order has the number: the same work either way

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,10 +21,10 @@ def select_locale() -> str:
         return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
-        if session is not None and request.path.startswith("/admin"):
+        if request.path.startswith("/admin"):
             session["lang"] = chosen
         return chosen
-    remembered = session.get("lang") if session is not None else None
+    remembered = session.get("lang")
     if remembered in LANGUAGES:
         return remembered
     shop = g.get("shop")
@@ -33,16 +32,6 @@ def select_locale() -> str:
     if language in LANGUAGES:
         return language
     return request.accept_languages.best_match(LANGUAGES) or "en"
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """No cookie session for machine endpoints: webhooks never read or set one, and skipping
-    the signed-cookie work there is a measurable share of the receiver's time."""
-
-    def open_session(self, app, request):
-        if request.path.startswith(("/webhooks/", "/api/")):  # the API: bearer tokens only
-            return None  # Flask substitutes a null session, which is never saved
-        return super().open_session(app, request)
 
 
 class RowId(IntegerConverter):
@@ -64,12 +53,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # Referer is stripped inside Shopify
     # checked by check_csrf below: a request signed by a Shopify session token needs no token
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    app.session_interface = SessionInterface()
     csrf.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "web/translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale() or "en")
+    from ..links import http_url
+    app.jinja_env.filters["http_url"] = http_url  # the only way a stored URL becomes a link
     csrf.exempt(webhooks.bp)
     from . import api
     csrf.exempt(api.bp)  # bearer tokens, never the cookie session
@@ -85,8 +75,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(digest.bp)
-    # webhook deliveries skip Flask's per-request machinery (same answers, see FastPath)
-    app.wsgi_app = webhooks.FastPath(app, app.wsgi_app)
     proxies = app.config["ARROSTO"].trusted_proxies
     if proxies:
         # the client address of the verification page's per-address limit, behind the proxy

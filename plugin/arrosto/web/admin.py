@@ -50,9 +50,10 @@ from ..models import (
     SocialAccount,
     utcnow,
 )
+from ..outbound import InternalAddress
 from ..social import accounts as social_accounts
 from ..support.sla import overdue_cases
-from . import current_db, embedded
+from . import current_db, embedded, sessions
 from .install import _new_state, _use_state
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ FLOW_KEY = "social_flow"
 def shop_required(view):
     """Sign-in for every admin page: a Shopify session token when embedded in the Shopify
     admin (on every request, see :mod:`.embedded`), else the signed session cookie of the
-    standalone admin. Anything else (a tampered or stale cookie, an uninstalled shop) signs
-    out."""
+    standalone admin, whose session the server must still hold (see :mod:`.sessions`).
+    Anything else (a tampered cookie, a session ended on the server, an uninstalled shop)
+    signs out."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         db = current_db()
@@ -85,15 +87,16 @@ def shop_required(view):
             g.embedded = True
             g.frame_shop = shop.domain
         else:
-            shop_id = session.get("shop_id")
-            if not isinstance(shop_id, int):
-                if not session and current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-                    session.clear()  # a cookie that did not verify (tampered) is deleted
+            shop_id = sessions.signed_in_shop()
+            if shop_id is None:
+                if "shop_id" in session or (not session and current_app.config[
+                        "SESSION_COOKIE_NAME"] in request.cookies):
+                    session.clear()  # ended on the server, or tampered: the cookie goes
                 return render_template("admin/signed_out.html"), 401
             with db.transaction() as s:
                 shop = s.get(Shop, shop_id)
-            if shop is None or shop.status == "uninstalled":
-                session.clear()
+            if shop is None or shop.status in ("uninstalled", "pending"):
+                sessions.sign_out()
                 return render_template("admin/signed_out.html"), 401
         g.shop = shop
         g.db_session = db.shop_session(shop.id)
@@ -111,15 +114,13 @@ def login(token: str):
     shop_id = redeem_login_token(current_db(), token)
     if shop_id is None:
         return render_template("admin/signed_out.html", expired=True), 403
-    session.clear()
-    session["shop_id"] = shop_id
-    session.permanent = True
+    sessions.sign_in(shop_id)
     return redirect(url_for("admin.dashboard"))
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sessions.sign_out()  # on the server: a copy of the cookie signs in no more
     return redirect(url_for("admin.dashboard"))
 
 
@@ -433,6 +434,11 @@ def mastodon_connect():
         nonce = _start_flow("mastodon", instance=instance, client_id=client_id,
                             client_secret=client_secret)
         url = mastodon.authorization_url(instance, client_id, client_secret, redirect_uri, nonce)
+    except InternalAddress:  # SSRF guard (arrosto.outbound)
+        return _accounts_page(gettext(
+            "Arrosto connects only to instances on the public internet, and this address leads "
+            "to this server or a private network. Give your instance's public https:// "
+            "address."), 400, instance=given)
     except ConfigError as exc:
         return _accounts_page(gettext("That is not an instance's address (%(reason)s).",
                                       reason=exc), 400, instance=given)

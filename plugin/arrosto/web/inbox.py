@@ -28,7 +28,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext, lazy_gettext
+from flask_babel import format_decimal, gettext, lazy_gettext
 from sqlalchemy import case as case_when
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Case, Message, Order, OrderLink, Post, PostProduct, Product, Shop, utcnow
 from ..social import length_rule
-from ..support import drafts, send, sla
+from ..support import drafts, sandbox, send, sla
 from ..support import link as linking
 from ..support.public import PersonalDataInPublic, check_public, private_data
 from ..support.templates import DEFAULTS, LANGUAGES, template_key
@@ -558,25 +558,25 @@ def preview(shop: Shop, key: str, template: str, now: dt.datetime | None = None
         context = drafts.private_context(
             drafts.public_context(shop, product, lang, dm=True, verify_url=verify_url),
             _order_for(situation, example.order, now), example.customer, lang, now)
-        return [_render(template, context, gettext("As a private message"), None)]
+        return _render_all(template, [(context, gettext("As a private message"), None)])
     check = (private_data(customer=example.customer, order=example.order),
              [EXAMPLE_VERIFY_URL, example.product.url])
     if situation == "question_general":
         answer = _faq_example(shop, lang)
-        return [_render(template, {**drafts.public_context(shop, None, lang, dm=False,
-                                                           verify_url=None), "answer": found},
-                        label, check)
-                for found, label in ((answer, gettext("With an answer from your FAQ")),
-                                     (None, gettext("When no answer fits (you write it)")))]
+        return _render_all(template, [
+            ({**drafts.public_context(shop, None, lang, dm=False, verify_url=None),
+              "answer": found}, label, check)
+            for found, label in ((answer, gettext("With an answer from your FAQ")),
+                                 (None, gettext("When no answer fits (you write it)")))])
     has_private = situation == "question_order" or \
         template_key(lang, situation, "private") in DEFAULTS
     variants = ((True, gettext("Where a private message follows (X, Mastodon)")),
                 (False, gettext("Where none can (Bluesky)"))) if has_private else \
         ((False, gettext("Public")),)
-    return [_render(template, drafts.public_context(shop, product, lang, dm=dm,
-                                                    verify_url=None if dm else verify_url),
-                    label, check)
-            for dm, label in variants]
+    return _render_all(template, [
+        (drafts.public_context(shop, product, lang, dm=dm,
+                               verify_url=None if dm else verify_url), label, check)
+        for dm, label in variants])
 
 
 FAQ_EXAMPLE = {"it": "Tostiamo ogni lunedì e spediamo entro due giorni lavorativi.",
@@ -591,9 +591,44 @@ def _faq_example(shop: Shop, lang: str) -> str:
     return FAQ_EXAMPLE.get(lang, FAQ_EXAMPLE["en"])
 
 
+def _render_all(template: str, variants: list[tuple[dict[str, Any], str, Any]]
+                ) -> list[Preview]:
+    """Each variant rendered; a template over the sandbox's bounds is shown once, with why,
+    without spending the work again on the other variants."""
+    shown = []
+    for context, label, check in variants:
+        try:
+            shown.append(_render(template, context, label, check))
+        except drafts.TemplateLimit as exc:
+            return [Preview(label, None, [limit_reason(exc)])]
+    return shown
+
+
+def limit_reason(exc: drafts.TemplateLimit) -> str:
+    """Why the sandbox stopped an owner's template, in the owner's language."""
+    most = format_decimal(exc.most)
+    if exc.limit in ("work", "time"):
+        return gettext("This template does too much work: it went past %(most)s steps (loop "
+                       "iterations, filters and calls) or %(seconds)s seconds, the most one "
+                       "reply may take. Remove loops that print nothing and nested loops.",
+                       most=format_decimal(sandbox.MAX_WORK),
+                       seconds=format_decimal(sandbox.MAX_SECONDS))
+    if exc.limit == "value":
+        return gettext("This template builds text or a list larger than %(most)s characters "
+                       "or items (by repeating, joining, padding or formatting): no reply "
+                       "needs that much.", most=most)
+    if exc.limit == "output":
+        return gettext("This template makes more than %(most)s characters: no reply needs "
+                       "that much.", most=most)
+    return gettext("This template is longer than %(most)s characters.", most=most)
+
+
 def _render(template: str, context: dict[str, Any], label: str, check) -> Preview:
+    """One variant rendered; raises drafts.TemplateLimit for :func:`_render_all`."""
     try:
         text = drafts.render(template, context)
+    except drafts.TemplateLimit:
+        raise
     except drafts.TemplateProblem as exc:
         reason = str(exc)
         named = re.search(r"'(\w+)' is undefined", reason)

@@ -28,7 +28,7 @@ from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
 from ..shops import shopify, woocommerce
-from . import csrf, current_db, embedded
+from . import csrf, current_db, embedded, sessions
 
 log = logging.getLogger(__name__)
 bp = Blueprint("install", __name__)
@@ -55,8 +55,8 @@ def _new_state(platform: str, shop_domain: str) -> str:
     return nonce
 
 
-def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None, *,
-               bind_browser: bool = True) -> AuthState | None:
+def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None
+               ) -> AuthState | None:
     """The pending state for ``nonce``, used up at once (compare-and-swap); None if unknown,
     used, expired, for another shop or another browser."""
     if not nonce or not shop_install.NONCE.fullmatch(nonce):  # never one of ours
@@ -69,7 +69,7 @@ def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None,
             return None
         if shop_domain is not None and state.shop_domain != shop_domain:
             return None
-        if bind_browser and state.browser_digest != _browser_binding():
+        if not secrets.compare_digest(state.browser_digest or "", _browser_binding()):
             return None
         taken = s.execute(update(AuthState).where(AuthState.id == state.id,
                                                   AuthState.used_at.is_(None))
@@ -77,15 +77,13 @@ def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None,
         return state if taken == 1 else None
 
 
-def _refuse(message: str, status: int = 400):
+def _refuse(message: str, status: int = 400, *, stored: bool = False):
     log.warning("install refused: %s", message)
-    return render_template("install/refused.html", message=message), status
+    return render_template("install/refused.html", message=message, stored=stored), status
 
 
 def _sign_in(shop_id: int):
-    session.pop("install_binding", None)
-    session["shop_id"] = shop_id
-    session.permanent = True
+    sessions.sign_in(shop_id)  # a new session (the install binding goes with the old one)
     return redirect(url_for("admin.dashboard"))
 
 
@@ -188,6 +186,11 @@ def woocommerce_connect():
     app_name = "Arrosto"
     try:
         normalised = woocommerce.normalize_store_url(store_url)
+    except woocommerce.InternalStoreURL:  # SSRF guard (arrosto.outbound)
+        return render_template("install/woocommerce.html", error=gettext(
+            "Arrosto connects only to stores on the public internet, and this address leads to "
+            "this server or a private network. Give your store's public https:// address."),
+            store_url=store_url), 400
     except (ValueError, ArrostoError) as exc:
         return render_template("install/woocommerce.html", error=str(exc),
                                store_url=store_url), 400
@@ -198,14 +201,15 @@ def woocommerce_connect():
         return_url=f"{public}{url_for('install.woocommerce_return')}?"
                    f"{urlencode({'nonce': nonce})}",
         callback_url=f"{public}{url_for('install.woocommerce_callback')}")
-    session["wc_store_url"] = normalised
     return redirect(target)
 
 
 @bp.post("/auth/woocommerce/callback")
 @csrf.exempt  # server to server: bound to our own pending nonce, not to a browser session
 def woocommerce_callback():
-    """WooCommerce posts the new API keys here, unsigned; only our own pending nonce counts.
+    """WooCommerce posts the new API keys here, unsigned: anyone who saw the nonce can post.
+    So the keys only wait, encrypted, on the nonce's auth state (one callback per nonce, within
+    :data:`STATE_TTL`); a job checks them on the store before any shop changes.
 
     Answering anything but 200 makes WooCommerce delete the key, which is what we want for a
     callback we did not ask for."""
@@ -214,24 +218,34 @@ def woocommerce_callback():
     except ArrostoError as exc:
         log.warning("wc-auth callback refused: %s", exc)
         return jsonify(error="not a WooCommerce key callback"), 400
-    state = _use_state("woocommerce", str(keys.user_id), bind_browser=False)
-    if state is None:
+    state_id = shop_install.receive_woocommerce_keys(current_db(), keys, STATE_TTL)
+    if state_id is None:
         return jsonify(error="unknown or expired connection attempt"), 400
-    shop_id = shop_install.save_woocommerce_keys(current_db(), state.shop_domain, keys)
-    shop_install.verify_woocommerce_job(shop_id)
+    shop_install.verify_woocommerce_keys_job(state_id)
     return jsonify(status="ok"), 200
 
 
 @bp.get("/connect/woocommerce/return")
 def woocommerce_return():
-    """Where the owner's browser lands after approving (or refusing) on the store."""
+    """Where the owner's browser lands after approving (or refusing) on the store: signed in
+    once the store has confirmed the keys, if it is the browser that started the connection."""
     if request.args.get("success") == "0":
         return _refuse(gettext("The connection was not approved on the store. You can try "
                                "again."), 200)
-    shop_id = shop_install.shop_for_nonce(current_db(), request.args.get("nonce", ""),
-                                          _browser_binding())
-    if shop_id is None:
+    found = shop_install.shop_for_nonce(current_db(), request.args.get("nonce", ""),
+                                        _browser_binding(), STATE_TTL)
+    if found.status == "refused":
+        return _refuse(gettext("The store did not confirm the API keys (%(reason)s). Nothing "
+                               "was changed; you can try again.", reason=found.reason), 403)
+    if found.status == "expired":
+        return _refuse(gettext("This connection attempt has expired. Please connect the store "
+                               "again."), 403)
+    if found.status == "late":
+        return _refuse(gettext("The store is connected, but this page came back too late to "
+                               "sign you in. Connect the store again to sign in."), 403,
+                       stored=True)
+    if found.shop_id is None:
         return render_template("install/woocommerce_wait.html"), 202
-    return _sign_in(shop_id)
+    return _sign_in(found.shop_id)
 
 

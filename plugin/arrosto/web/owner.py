@@ -29,13 +29,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..access import end_shop_sessions
 from ..errors import ConfigError
 from ..models import (
+    AdminSession,
     Case,
     Customer,
     DataExport,
@@ -55,7 +57,7 @@ from ..promotions.consent import record_opt_out
 from ..promotions.outreach import SETTINGS as PROMOTION_DEFAULTS
 from ..promotions.outreach import promotion_settings
 from ..support import send, sla
-from . import current_db
+from . import current_db, sessions
 from .admin import PAGE, shop_required
 
 log = logging.getLogger(__name__)
@@ -435,7 +437,9 @@ def _settings_page(*, error: str | None = None, status: int = 200, form=None,
         languages=SHOP_LANGUAGES, bounds=PROMOTION_BOUNDS, zones=sorted(_zones()),
         max_sla=sla.MAX_HOURS, listen_minutes=current_app.config["ARROSTO"]
         .listen_interval_minutes, digest_hour=digest_settings(g.shop).hour,
-        faq_max=FAQ_MAX_ANSWER), status
+        faq_max=FAQ_MAX_ANSWER, signed_in=g.db_session.scalar(
+            select(func.count(AdminSession.id)).where(AdminSession.expires_at > utcnow()))), \
+        status
 
 
 @bp.post("/settings")
@@ -475,6 +479,20 @@ def save_settings():
     log.info("shop %d: settings saved", g.shop.id)
     flash(gettext("Settings saved."), "ok")
     return redirect(url_for("owner.settings"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@shop_required
+def sign_out_everywhere():
+    """End every session of the shop's admin but this browser's own: any other browser, or a
+    copied cookie, signs in again with a new link."""
+    with current_db().transaction(g.shop.id) as s:
+        ended = end_shop_sessions(s, g.shop.id, keep=sessions.current_session_id())
+    log.info("shop %d: %d other admin sessions ended by the owner", g.shop.id, ended)
+    flash(ngettext("%(num)d other session ended: this browser stays signed in.",
+                   "%(num)d other sessions ended: this browser stays signed in.", ended)
+          if ended else gettext("No other browser was signed in."), "ok")
+    return redirect(url_for("owner.settings", _anchor="sessions"))
 
 
 def _promotion_label(key: str) -> str:
