@@ -1,0 +1,358 @@
+"""Signals and aspects of a post: a request to be told of a restock, a thank-you for a problem
+already fixed, sarcasm, and what the post talks about (delivery, packaging, quality, price,
+payment, fit, service), in Italian, English, Spanish, French, German and Portuguese.
+
+The patterns are data (``data/signals.json``), written from general knowledge of how people write
+to shops. Sarcasm also has a trained head: a logistic regression over the multilingual sentence
+embeddings (``encoder.embed``), trained on CESAMARD's ``Sarcastic`` column (English reviews,
+Singh et al., ECIR 2023, MIT licence) and stored in ``data/signals_sarcasm.json``; it is read only
+when the caller passes embeddings (``detect_many``), so ``detect`` stays a few regex searches.
+
+``evaluate()`` scores the detector on a held-out split of CESAMARD (``benchmarks/signals.py``).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DATA = Path(__file__).parent / "data"
+PATTERNS = DATA / "signals.json"
+SARCASM_HEAD = DATA / "signals_sarcasm.json"
+LANGUAGES = ("it", "en", "es", "fr", "de", "pt")
+SIGNALS = ("restock_request", "resolved", "sarcasm")
+ASPECTS = ("delivery", "packaging", "quality", "price", "payment", "fit", "service")
+
+_SPACE = re.compile(r"\s+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_CLAUSE_END = re.compile(r"[.!?;:,\n]")
+_LEAD = r"(?:^|[.!?…;\n]\s*)(?:{})\s*(?:[,!…]|\.\.\.)"
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, one kind of apostrophe, no links, single spaces."""
+    text = _URL.sub(" ", text).lower()
+    text = text.replace("’", "'").replace("`", "'").replace("´", "'").replace("ß", "ss")
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
+    # "e'" / "perche'" are how accents are typed on many phones
+    text = re.sub(r"([a-z])'(?=\s|$|[.,!?;:])", r"\1", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    with PATTERNS.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _languages(lang: str | None) -> tuple[str, ...]:
+    """The pattern sets read for a post: its language, English (mixed in everywhere) and the
+    language-free entries; every language when the language is unknown."""
+    if lang not in LANGUAGES:
+        return (*LANGUAGES, "xx")
+    return tuple(dict.fromkeys((lang, "en", "xx")))
+
+
+def _entries(table: dict, langs: tuple[str, ...]) -> list[str]:
+    return [p for lang in langs for p in table.get(lang, [])]
+
+
+def _union(patterns: list[str]) -> re.Pattern | None:
+    if not patterns:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _compiled(section: str, key: str | None, langs: tuple[str, ...]) -> re.Pattern | None:
+    table = _data()[section] if key is None else _data()[section][key]
+    return _union(_entries(table, langs))
+
+
+@lru_cache(maxsize=16)
+def _lead(langs: tuple[str, ...]) -> re.Pattern | None:
+    entries = _entries(_data()["sarcasm"]["lead"], langs)
+    return re.compile(_LEAD.format("|".join(entries))) if entries else None
+
+
+@lru_cache(maxsize=16)
+def _negation(langs: tuple[str, ...]) -> re.Pattern | None:
+    entries = _entries({k: v for k, v in _data()["negation"].items() if k != "_about"}, langs)
+    return re.compile(r"(?<!\w)(?:" + "|".join(entries) + r")(?!\w)") if entries else None
+
+
+# --- the signals ----------------------------------------------------------------------------------
+
+def _search(section: str, key: str | None, langs: tuple[str, ...], text: str) -> bool:
+    rx = _compiled(section, key, langs)
+    return bool(rx and rx.search(text))
+
+
+def _negated(text: str, start: int, langs: tuple[str, ...]) -> bool:
+    """A negation within the same clause, at most about five words before ``start``."""
+    window = text[max(0, start - 32):start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+    rx = _negation(langs)
+    return bool(rx and rx.search(window[cut:]))
+
+
+def is_resolved(text: str, langs: tuple[str, ...]) -> bool:
+    rx = _compiled("resolved", None, langs)
+    if rx is None:
+        return False
+    hits = [m for m in rx.finditer(text)
+            if not _negated(text, m.start(), langs)
+            and not text[m.end():m.end() + 2].lstrip().startswith("?")]
+    if not hits:
+        return False
+    still = _compiled("still_open", None, langs)
+    # "refund came through... still waiting for the rest": the last word is the open problem
+    return not (still and any(m.start() > hits[-1].end() for m in still.finditer(text)))
+
+
+def is_sarcastic(text: str, langs: tuple[str, ...]) -> bool:
+    """Praise next to an event nobody praises: "grazie tante per il pacco distrutto 👏"."""
+    if _search("sarcasm", "self", langs, text):
+        return True
+    neg_rx = _compiled("sarcasm", "negative", langs)
+    if neg_rx is None:
+        return False
+    negatives = [(m.start(), m.end()) for m in neg_rx.finditer(text)]
+    if not negatives:
+        return False
+    strong = _compiled("sarcasm", "strong", langs)
+    for m in strong.finditer(text) if strong else ():
+        if any(0 <= s - m.end() <= 60 or 0 <= m.start() - e <= 60 for s, e in negatives):
+            return True
+    thanks_for = _compiled("sarcasm", "object", langs)
+    for m in thanks_for.finditer(text) if thanks_for else ():
+        if any(0 <= s - m.end() <= 40 for s, _ in negatives):
+            return True
+    lead = _lead(langs)
+    for m in lead.finditer(text) if lead else ():
+        if any(0 <= s - m.end() <= 80 for s, _ in negatives):
+            return True
+    return False
+
+
+def aspects_of(text: str, langs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(a for a in ASPECTS if _search("aspects", a, langs, text))
+
+
+def detect(text: str, lang: str | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """``(signals, aspects)`` of one post from the patterns alone; ``lang`` is the classifier's
+    guess (``None`` reads every language)."""
+    if not text or not text.strip():
+        return frozenset(), ()
+    folded = fold(text)
+    langs = _languages(lang)
+    found = set()
+    # every language: a short post's language guess is often wrong ("Quando torna disponibile
+    # il Mandheling?" reads as Portuguese), and a missed restock request loses a watcher
+    if _search("restock_request", None, _languages(None), folded):
+        found.add("restock_request")
+    if is_resolved(folded, langs):
+        found.add("resolved")
+    elif is_sarcastic(folded, langs):
+        # a thank-you for a fixed problem names the problem: it is not sarcasm
+        found.add("sarcasm")
+    return frozenset(found), aspects_of(folded, langs)
+
+
+# --- the trained sarcasm head ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SarcasmHead:
+    """``P(sarcastic) = sigmoid(w · embedding + b)``; sarcastic when it reaches ``threshold``."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    meta: dict
+
+    def probability(self, embeddings: np.ndarray) -> np.ndarray:
+        z = np.asarray(embeddings, dtype=np.float64) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def predict(self, embeddings: np.ndarray) -> np.ndarray:
+        return self.probability(embeddings) >= self.threshold
+
+    def save(self, path: Path = SARCASM_HEAD) -> None:
+        body = {**self.meta, "bias": round(float(self.bias), 6),
+                "threshold": round(float(self.threshold), 6),
+                "weights": [round(float(w), 6) for w in self.weights]}
+        path.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = SARCASM_HEAD) -> SarcasmHead:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        meta = {k: v for k, v in body.items() if k not in ("weights", "bias", "threshold")}
+        return cls(np.asarray(body["weights"], dtype=np.float64), float(body["bias"]),
+                   float(body["threshold"]), meta)
+
+
+@lru_cache(maxsize=1)
+def sarcasm_head() -> SarcasmHead | None:
+    if not SARCASM_HEAD.exists():
+        return None
+    return SarcasmHead.load()
+
+
+def detect_many(texts: Sequence[str], langs: Sequence[str | None] | None = None,
+                embeddings: np.ndarray | None = None
+                ) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """``detect`` over a batch; with ``embeddings`` (``encoder.embed(texts)``), the trained
+    sarcasm head adds ``sarcasm`` where the patterns missed it (never on a resolved post)."""
+    langs = list(langs) if langs is not None else [None] * len(texts)
+    out = [detect(t, lang) for t, lang in zip(texts, langs, strict=True)]
+    head = sarcasm_head() if embeddings is not None else None
+    if head is None or not out:
+        return out
+    flagged = head.predict(embeddings)
+    return [(sig | {"sarcasm"}, asp) if flag and "resolved" not in sig else (sig, asp)
+            for (sig, asp), flag in zip(out, flagged, strict=True)]
+
+
+# --- CESAMARD: training the head and scoring the detector -----------------------------------------
+
+NLU_DATA = Path(os.environ.get("ARROSTO_NLU_DATA", Path(__file__).parents[4] / "shared/data/nlu"))
+CESAMARD = NLU_DATA / "cesamard" / "CESAMARD-Aspect_Dataset.csv"
+# CESAMARD's aspect categories that name one of ours; the others (books' content, electronics'
+# design/software/hardware, fashion's colour/style) have no counterpart. Its "service" covers
+# both the courier and the seller's service, so it is scored against our delivery ∪ service.
+CESAMARD_ASPECTS = {
+    "packaging": ("packaging",), "price": ("price",),
+    "quality": ("quality", "taste", "smell", "fabric", "texture", "category"),
+    "fit": ("fit", "shape"), "service": ("service", "sevice"),
+}
+OURS_FOR_CESAMARD = {"packaging": ("packaging",), "price": ("price",), "quality": ("quality",),
+                     "fit": ("fit",), "service": ("service", "delivery")}
+SPLIT_SEED = 18
+
+
+@dataclass(frozen=True)
+class Review:
+    text: str
+    domain: str
+    sarcastic: bool
+    aspects: frozenset[str]
+
+
+def load_cesamard(path: Path = CESAMARD) -> list[Review]:
+    """Title and text of each review (the file's literal "\\n" made spaces), its sarcasm label
+    and its aspect categories mapped onto ours (``CESAMARD_ASPECTS``)."""
+    inverse = {raw: ours for ours, raws in CESAMARD_ASPECTS.items() for raw in raws}
+    reviews = []
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        i_title, i_text, i_sarc = header.index("Title"), header.index("Review_S"), \
+            header.index("Sarcastic")
+        i_aspects = [i for i, h in enumerate(header) if h == "Aspect Term"]
+        for r in rows:
+            if r[i_sarc] not in ("sarcastic", "non-sarcastic"):
+                continue  # one row has no sarcasm label
+            text = f"{r[i_title].strip()}. {r[i_text].replace(chr(92) + 'n', ' ').strip()}"
+            found = {inverse[a] for i in i_aspects
+                     if (a := r[i].strip().lower()) in inverse}
+            reviews.append(Review(_SPACE.sub(" ", text), r[header.index("Domain")],
+                                  r[i_sarc] == "sarcastic", frozenset(found)))
+    return reviews
+
+
+def split(reviews: Sequence[Review], seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified (by sarcasm) 80/20 split: the indices of the training and the test rows."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(reviews))
+    y = np.array([r.sarcastic for r in reviews])
+    train, test = train_test_split(idx, test_size=0.2, stratify=y, random_state=seed)
+    return np.sort(train), np.sort(test)
+
+
+def _prf(truth: np.ndarray, predicted: np.ndarray) -> dict:
+    tp = int(np.sum(truth & predicted))
+    p = tp / max(1, int(predicted.sum()))
+    r = tp / max(1, int(truth.sum()))
+    return {"precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+            "support": int(truth.sum()), "predicted": int(predicted.sum())}
+
+
+def train_sarcasm_head(embeddings: np.ndarray, labels: np.ndarray, seed: int = SPLIT_SEED,
+                       cs: Sequence[float] = (0.1, 0.3, 1.0, 3.0, 10.0)) -> SarcasmHead:
+    """A balanced logistic regression; its C and threshold are the best F1 over 5 inner folds of
+    the training rows (out-of-fold probabilities), so the test rows are never looked at."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    def fit(x, y, c):
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, y)
+
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(embeddings, labels))
+    best = (-1.0, 1.0, 0.5)  # inner F1, C, threshold
+    for c in cs:
+        oof = np.zeros(len(labels))
+        for tr, te in folds:
+            oof[te] = fit(embeddings[tr], labels[tr], c).predict_proba(embeddings[te])[:, 1]
+        grid = np.unique(np.round(oof, 3))
+        f1s = [_prf(labels, oof >= t)["f1"] for t in grid]
+        if max(f1s) > best[0]:
+            best = (max(f1s), c, float(grid[int(np.argmax(f1s))]))
+    f1, c, threshold = best
+    model = fit(embeddings, labels, c)
+    return SarcasmHead(model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold,
+                       {"source": "CESAMARD-Aspect (Singh et al., ECIR 2023), MIT licence",
+                        "trained_on": f"stratified 80 % split, seed {seed} "
+                                      f"({len(labels)} reviews, {int(labels.sum())} sarcastic)",
+                        "inner_cv_f1": round(f1, 3), "C": c,
+                        "encoder": "multilingual USE v3 (arrosto.listening.encoder)"})
+
+
+def evaluate(path: Path = CESAMARD, embeddings: np.ndarray | None = None,
+             save_head: bool = False) -> dict:
+    """Sarcasm F1 (patterns, head, both) and per-aspect precision/recall on the held-out 20 % of
+    CESAMARD. ``embeddings`` are ``encoder.embed`` of the reviews' texts (computed if None)."""
+    reviews = load_cesamard(path)
+    train, test = split(reviews)
+    y = np.array([r.sarcastic for r in reviews])
+    detected = [detect(r.text, "en") for r in reviews]
+    pattern = np.array([("sarcasm" in s) for s, _ in detected])
+    result: dict = {"reviews": len(reviews), "train": len(train), "test": len(test),
+                    "split": f"stratified 80/20 by sarcasm, seed {SPLIT_SEED}"}
+    result["sarcasm_pattern"] = _prf(y[test], pattern[test])
+    if embeddings is None:
+        from .encoder import embed
+
+        embeddings = embed([r.text for r in reviews])
+    head = train_sarcasm_head(embeddings[train], y[train])
+    flagged = head.predict(embeddings)
+    resolved = np.array([("resolved" in s) for s, _ in detected])
+    result["sarcasm_head"] = _prf(y[test], flagged[test])
+    result["sarcasm_pattern_or_head"] = _prf(y[test], (pattern | (flagged & ~resolved))[test])
+    result["sarcasm_head_threshold"] = round(head.threshold, 3)
+    result["sarcasm_head_c"] = head.meta["C"]
+    result["sarcasm_head_inner_cv_f1"] = head.meta["inner_cv_f1"]
+    if save_head:
+        head.save()
+    aspects = {}
+    for theirs, ours in OURS_FOR_CESAMARD.items():
+        truth = np.array([theirs in reviews[i].aspects for i in test])
+        pred = np.array([any(a in detected[i][1] for a in ours) for i in test])
+        aspects[theirs] = _prf(truth, pred)
+    result["aspects_test"] = aspects
+    result["aspects_macro_f1_test"] = round(float(np.mean([a["f1"] for a in aspects.values()])), 3)
+    return result
