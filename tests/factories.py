@@ -8,6 +8,7 @@ from arrosto.models import (
     AdminSession,
     ApiToken,
     Case,
+    ClassifierOverlay,
     Conversion,
     Customer,
     DataExport,
@@ -23,6 +24,7 @@ from arrosto.models import (
     OrderLink,
     Outreach,
     Post,
+    PostCorrection,
     PostProduct,
     Product,
     ProductKeyword,
@@ -111,4 +113,6 @@ def populate_shop(db, shop_id: int, tag: str) -> None:
             AdminSession(token_digest=f"session-{tag}", expires_at=now),
             DataExport(request_key=f"req-{tag}", customer_external_id=f"c-{tag}"),
             Redaction(kind="customer", ref=f"erased-{tag}"),
+            PostCorrection(post_id=post.id, label="not_complaint", intent="other"),
+            ClassifierOverlay(vectors=b"", labels=[], corrections=0),
         ])

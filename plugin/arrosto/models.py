@@ -406,6 +406,10 @@ class Post(ShopOwned, Base):
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)  # written by the shop's account
     intent: Mapped[str | None] = mapped_column(String(20))
     sentiment: Mapped[float | None]
+    sentiment_label: Mapped[str | None] = mapped_column(String(10))  # negative|neutral|positive
+    # restock_request, resolved, sarcasm; delivery, packaging, quality, price, payment, fit...
+    signals: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    aspects: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     classified_at: Mapped[dt.datetime | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"),
                                                 index=True)
@@ -457,12 +461,46 @@ class Case(ShopOwned, Base):
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     first_response_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(20))  # owner | customer | correction
     sla_flagged_at: Mapped[dt.datetime | None]
     # tries on the "is this your order?" page, counted by one conditional UPDATE
     verify_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order | None] = relationship()
     posts: Mapped[list[Post]] = relationship(order_by="Post.created_at")
+
+
+class PostCorrection(ShopOwned, Base):
+    """What the owner said about a post ("not a complaint", "this is a question", "already
+    resolved", "not about us"), with what it changed (``before``) so it can be undone. One a
+    post: a new correction replaces the last."""
+
+    __tablename__ = "post_corrections"
+    __table_args__ = (UniqueConstraint("shop_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(20))
+    intent: Mapped[str | None] = mapped_column(String(20))  # the post's intent after it
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    corrected_by: Mapped[str] = mapped_column(String(100), default="owner")
+    corrected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship()
+
+
+class ClassifierOverlay(ShopOwned, Base):
+    """One shop's adjustment of the classifier, built from its corrections by a job: the
+    corrected posts' embeddings (float16, row-major) and their labels. Never shared."""
+
+    __tablename__ = "classifier_overlays"
+    __table_args__ = (UniqueConstraint("shop_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    labels: Mapped[list[Any]] = mapped_column(default=list)  # [{"label":…, "intent":…}, …]
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class OrderLink(ShopOwned, Base):

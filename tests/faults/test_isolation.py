@@ -55,6 +55,7 @@ PUBLIC = {
 IDS = {
     "case_id": lambda w: w.complaint,
     "message_id": lambda w: w.message,
+    "post_id": lambda w: w.post,
     "order_id": lambda w: w.order,
     "product_id": lambda w: w.oro,
     "promotion_id": lambda w: w.promotion,
@@ -113,7 +114,7 @@ def world(db, domain: str, who: str) -> SimpleNamespace:
         s.add_all([outreach, watcher, opt_out, export])
         s.flush()
         message = s.scalar(select(Message.id).where(Message.case_id == data.complaint))
-        ids = dict(promotion=promotion.id, outreach=outreach.id, watcher=watcher.id,
+        ids = dict(post=fan.id, promotion=promotion.id, outreach=outreach.id, watcher=watcher.id,
                    opt_out=opt_out.id, export=export.id, message=message)
     from arrosto.models import SocialAccount
 

@@ -219,8 +219,11 @@ def _current_settings() -> Any:
 
 
 def classify_stored_posts(s, post_ids: list[int]) -> None:
-    """Language, intent and sentiment for each post (the model is loaded once per process)."""
+    """Language, intent, sentiment, signals and aspects for each post (the model is loaded once
+    per process), then the shop's own overlay learnt from its owner's corrections (``s`` is the
+    shop's session, so only its corrections count)."""
     from .classify import get_classifier
+    from .overlay import adjust
 
     posts = list(s.scalars(select(Post).where(Post.id.in_(post_ids))))
     if not posts:
@@ -229,8 +232,12 @@ def classify_stored_posts(s, post_ids: list[int]) -> None:
     now = utcnow()
     for post, found in zip(posts, results, strict=True):
         post.intent, post.sentiment = found.intent, found.sentiment
+        post.sentiment_label = getattr(found, "sentiment_label", None)
+        post.signals = sorted(getattr(found, "signals", None) or ())
+        post.aspects = list(getattr(found, "aspects", None) or ())
         post.lang = post.lang or found.lang
         post.classified_at = now
+    adjust(s, [p for p in posts if not p.is_own])
 
 
 # --- jobs -----------------------------------------------------------------------------------------

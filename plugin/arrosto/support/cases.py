@@ -1,6 +1,9 @@
 """Cases: one per author and thread for complaints and questions; open → waiting → resolved,
-reopened by a new message from the author. The unique constraint on (shop, network, author,
-thread) is the final guard when two workers route the same thread at once."""
+reopened by a new message from the author — unless that message says it is sorted ("tutto
+risolto, grazie", or thanks after the shop replied): then the case is resolved by the customer
+(``resolved_by = "customer"``), and a thank-you never opens a case of its own. The unique
+constraint on (shop, network, author, thread) is the final guard when two workers route the
+same thread at once."""
 from __future__ import annotations
 
 import logging
@@ -25,10 +28,36 @@ def route_posts(s: Session, shop: Shop, post_ids: list[int]) -> list[Case]:
     cases = []
     for post in posts:
         existing = _case_for(s, post)
-        if existing is None and (post.intent not in SUPPORT_INTENTS or post.id not in about_us):
+        if existing is None and post.addresses_shop:
+            # "sorted now, thanks @shop" in a new thread: it answers the author's open case
+            waiting = _open_case_of(s, post)
+            if waiting is not None and says_sorted(post, waiting):
+                add_to_case(s, post, waiting)
+                continue
+        if existing is None and (post.intent not in SUPPORT_INTENTS or post.id not in about_us
+                                 or "resolved" in (post.signals or [])):
             continue
         cases.append(add_to_case(s, post, existing))
     return cases
+
+
+def says_sorted(post: Post, case: Case) -> bool:
+    """The customer closes the case themselves: the ``resolved`` signal, or thanks (praise)
+    once the shop has replied."""
+    if post.is_own:
+        return False
+    if "resolved" in (post.signals or []):
+        return True
+    replied = case.first_response_at is not None or case.state == "waiting"
+    return replied and post.intent == "praise"
+
+
+def _open_case_of(s: Session, post: Post) -> Case | None:
+    """The author's most recent case still waiting for an end, on the same network."""
+    return s.scalar(select(Case).where(
+        Case.network == post.network, Case.author_id == post.author_id,
+        Case.state.in_(("open", "waiting")), Case.last_message_at <= post.created_at)
+        .order_by(Case.last_message_at.desc(), Case.id.desc()).limit(1))
 
 
 def _about_the_shop(s: Session, shop: Shop, posts: list[Post]) -> set[int]:
@@ -71,8 +100,12 @@ def add_to_case(s: Session, post: Post, case: Case | None = None) -> Case:
         except IntegrityError:  # another worker opened it first
             case = _case_for(s, post)
     else:
-        if case.state in ("waiting", "resolved") and post.created_at >= case.last_message_at:
-            case.state, case.resolved_at = "open", None  # the author wrote again
+        later = post.created_at >= case.last_message_at
+        if later and says_sorted(post, case):
+            case.state, case.resolved_at, case.resolved_by = "resolved", post.created_at, \
+                "customer"
+        elif later and case.state in ("waiting", "resolved"):
+            case.state, case.resolved_at, case.resolved_by = "open", None, None  # wrote again
         case.last_message_at = max(case.last_message_at, post.created_at)
         if post.intent == "complaint":
             case.intent = "complaint"

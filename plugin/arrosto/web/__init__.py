@@ -67,6 +67,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)
+    from . import corrections
+    app.register_blueprint(corrections.bp)
     from . import promotions
     app.register_blueprint(promotions.bp)
     from . import owner

@@ -34,7 +34,18 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Case, Message, Order, OrderLink, Post, PostProduct, Product, Shop, utcnow
+from ..models import (
+    Case,
+    Message,
+    Order,
+    OrderLink,
+    Post,
+    PostCorrection,
+    PostProduct,
+    Product,
+    Shop,
+    utcnow,
+)
 from ..social import length_rule
 from ..support import drafts, sandbox, send, sla
 from ..support import link as linking
@@ -302,6 +313,8 @@ def _case_page(case_id: int, *, problem: tuple[int, str] | None = None,
                                                Message.kind == "reply",
                                                Message.state != "superseded")
                          .order_by(Message.id)).all()
+    corrected = {c.post_id: c for c in s.scalars(select(PostCorrection).where(
+        PostCorrection.post_id.in_([p.id for p in posts])))} if posts else {}
     edited = edited or {}
     editors = {}
     for m in messages:
@@ -313,6 +326,7 @@ def _case_page(case_id: int, *, problem: tuple[int, str] | None = None,
         order_state=drafts.order_state(order) if order is not None else None,
         current_link=current, others=others, suggestions=suggestions, rejected=rejected,
         messages=messages, editors=editors, editable=EDITABLE, problem=problem,
+        corrected=corrected,
         sla_state=_sla(case, {c.id for c in sla.overdue_cases(s)}, sla.sla_hours(g.shop),
                        utcnow())), status
 
@@ -467,6 +481,7 @@ def _set_state(case_id: int, state: str):
         case = _case_or_404(s, case_id)
         case.state = state
         case.resolved_at = utcnow() if state == "resolved" else None
+        case.resolved_by = "owner" if state == "resolved" else None
     flash(gettext("Case resolved.") if state == "resolved" else gettext("Case reopened."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
