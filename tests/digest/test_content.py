@@ -1,14 +1,18 @@
 """What the digest says, and how it is rendered (HTML, text, chart)."""
 from __future__ import annotations
 
+import datetime as dt
 import struct
 
-from arrosto.digest.content import build_digest
+import pytest
+from sqlalchemy import select
+
+from arrosto.digest.content import build_digest, polarity, verdict
 from arrosto.digest.render import build_message, chart_png, render_file, render_html, render_text
-from arrosto.models import Shop
+from arrosto.models import Post, PostProduct, Product, Shop
 
 from ..factories import make_shop
-from .data import DAY, NOW, busy_shop
+from .data import DAY, NOW, YESTERDAY, busy_shop
 
 
 def digest_of(app, db, shop_id, day=DAY, now=NOW):
@@ -99,3 +103,76 @@ def test_message_headers(app, db):
     assert msg["Message-ID"].endswith("@arrosto.example>")
     assert "2 in attesa di risposta" not in msg["Subject"]  # 2 complaints + 1 question
     assert "3 in attesa di risposta" in msg["Subject"]
+
+
+def test_what_works_and_what_does_not_reads_intent_signals_and_aspects(app, db):
+    """Purchase intent, a restock request, a resolved thank-you and a "complaint" the model
+    itself reads as positive are never quoted as what does not work; each side names its
+    aspects, in Italian and English."""
+    shop_id = busy_shop(db)
+    with db.transaction(shop_id) as s:
+        blend = s.scalar(select(Product).where(Product.title == "Miscela Vesuvio"))
+        posts = [
+            ("Nel carrello: la Vesuvio. Manca solo il coraggio di premere paga.",
+             "purchase_intent", "positive", [], []),
+            ("Avvisatemi quando torna la Vesuvio", "complaint", "neutral",
+             ["restock_request"], []),
+            ("Doppio addebito per la Vesuvio stornato, tutto risolto 👍", "complaint",
+             "positive", ["resolved"], ["payment"]),
+            ("La Vesuvio sa di stantio, zero crema. Deluso.", "complaint", "negative", [],
+             ["quality"]),
+            ("Vesuvio arrivata in ritardo e col pacco distrutto", "complaint", "negative", [],
+             ["delivery", "packaging"]),
+            ("Ottima la Vesuvio, anche se sa un po' di bruciato", "complaint", "positive", [],
+             ["quality"]),
+            ("Vesuvio sbagliata, me l'hanno cambiata subito: grandi", "praise", "positive",
+             ["resolved"], ["service"]),
+        ]
+        for n, (text, intent, label, signals, aspects) in enumerate(posts):
+            when = YESTERDAY + dt.timedelta(minutes=n + 1)  # newer than the fixture's posts
+            post = Post(network="x", external_id=f"wwd{n}", author_id=f"w{n}",
+                        author_handle=f"writer{n}", text=text, created_at=when, intent=intent,
+                        sentiment_label=label, signals=signals, aspects=aspects)
+            s.add(post)
+            s.flush()
+            s.add(PostProduct(post_id=post.id, product_id=blend.id, post_created_at=when))
+    d = digest_of(app, db, shop_id)
+    vesuvio = next(p for p in d["products"] if p["title"] == "Miscela Vesuvio")
+    assert [q["text"] for q in vesuvio["fails"]] == [
+        "Vesuvio arrivata in ritardo e col pacco distrutto",
+        "La Vesuvio sa di stantio, zero crema. Deluso."]
+    assert vesuvio["fails"][0]["aspects"] == ["delivery", "packaging"]
+    assert vesuvio["fails_aspects"] == [{"aspect": "quality", "count": 1},
+                                        {"aspect": "delivery", "count": 1},
+                                        {"aspect": "packaging", "count": 1}]
+    assert vesuvio["works"][0]["text"] == "Vesuvio sbagliata, me l'hanno cambiata subito: grandi"
+    assert vesuvio["works_aspects"] == [{"aspect": "service", "count": 1}]
+    quoted = " ".join(q["text"] for q in vesuvio["works"] + vesuvio["fails"])
+    for never in ("Nel carrello", "Avvisatemi", "stornato", "Ottima"):
+        assert never not in quoted
+    text = render_text(d)
+    assert "Cosa non va: gusto e qualità (1), consegna (1), confezione (1)" in text
+    assert "Cosa funziona: assistenza (1)" in text
+    html = render_html(d)
+    assert "Cosa non va: gusto e qualità (1), consegna (1), confezione (1)" in html
+    d["language"] = "en"
+    assert "What does not: taste and quality (1), delivery (1), packaging (1)" in \
+        render_text(d)
+
+
+@pytest.mark.parametrize(("intent", "label", "score", "signals", "side"), [
+    ("complaint", "negative", -0.8, [], "fails"),
+    ("complaint", "positive", 0.7, ["sarcasm"], "fails"),  # "grazie tante per il pacco rotto 👏"
+    ("complaint", "positive", 0.7, [], None),
+    ("complaint", None, 0.8, [], None),  # classified before labels: the score decides
+    ("complaint", None, None, [], "fails"),
+    ("complaint", "neutral", 0.0, ["restock_request"], None),
+    ("complaint", "positive", 0.6, ["resolved"], None),
+    ("praise", "positive", 0.9, ["resolved"], "works"),
+    ("praise", "positive", 0.9, ["sarcasm"], None),
+    ("praise", None, -0.7, [], None),
+    ("purchase_intent", "positive", 0.6, [], None),
+    ("question", "neutral", 0.0, [], None),
+])
+def test_which_side_a_post_is_quoted_on(intent, label, score, signals, side):
+    assert verdict(intent, label or polarity(score), signals) == side

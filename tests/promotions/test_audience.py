@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from arrosto.models import Outreach, Promotion, Watcher
+from arrosto.models import Outreach, Post, Promotion, Watcher
 from arrosto.promotions.audience import brand_or_bot, build_audience, people_to_follow
 
 from .people import NETWORKS, NOW, a_post, a_promotion, a_shop, handle, product_id, the_people
@@ -162,3 +162,64 @@ def test_people_to_follow_are_frequent_positive_authors(db):
     assert len(people) == 3
     assert not handles & {"grumpy", "spammy", "caffe_deals", "brace_caffe", "otto", "carl"}
 
+
+
+def test_restock_requesters_are_never_complainers_and_are_invited_to_watch(db):
+    """"Avvisatemi quando torna" read as a complaint (and even routed to a complaint case by an
+    older classifier) does not keep its author from the restock they asked for: they are in the
+    engaged group when they wrote to the shop, the owner's otherwise, and their message tells
+    them the word that makes them a watcher. A real complaint still excludes."""
+    from arrosto.models import Case, Shop
+    from arrosto.promotions.consent import handle_consent
+    from arrosto.promotions.outreach import prepare
+
+    shop_id = a_shop(db)
+    promotion_id = a_promotion(db, shop_id, code=None, value=None, source="back_in_stock")
+    with db.transaction(shop_id) as s:
+        def post(author, text, intent, signals, addresses_shop, case=False):
+            row = a_post(s, "x", author, text, intent=intent, addresses_shop=addresses_shop,
+                         source="mention" if addresses_shop else "search", days_ago=3)
+            row.signals = signals
+            if case:
+                opened = Case(network="x", author_id=row.author_id, author_handle=author,
+                              thread_key=row.thread_id, intent="complaint",
+                              opened_at=row.created_at)
+                s.add(opened)
+                s.flush()
+                row.case_id = opened.id
+            return row
+
+        post("ada", "@brace_caffe avvisatemi quando torna la miscela oro", "complaint",
+             ["restock_request"], True, case=True)
+        post("ben", "any chance of a restock of the miscela oro?", "complaint",
+             ["restock_request"], False)
+        post("cloe", "@brace_caffe miscela oro arrivata rotta, quando torna disponibile?",
+             "complaint", ["restock_request"], True)
+        post("cloe", "@brace_caffe e il pacco era distrutto", "complaint", [], True, case=True)
+        audience = build_audience(s, s.get(Promotion, promotion_id), NOW)
+        assert ids(audience.engaged) == {"id-ada"}
+        assert ids(audience.owner) == {"id-ben"}
+        assert ids(audience.excluded["complained"]) == {"id-cloe"}
+        assert all(p.restock_request for p in audience.engaged + audience.owner)
+        preview = prepare(s, s.get(Promotion, promotion_id), NOW)
+        drafts = {o.person_id: o.draft for group in preview.outreach.values() for o in group}
+        assert "Rispondi «avvisami» e ti avvisiamo anche la prossima volta" in drafts["id-ada"]
+        assert "avvisami" in drafts["id-ben"]
+        # consent stays explicit: the explicit "avvisatemi" to the shop made a watcher
+        handle_consent(s, s.get(Shop, shop_id), [p.id for p in s.scalars(
+            select(Post).where(Post.author_handle == "ada"))], NOW)
+        assert {w.person_id for w in s.scalars(select(Watcher))} == {"id-ada"}
+
+
+def test_people_who_did_not_ask_are_not_invited(db):
+    from arrosto.promotions.outreach import prepare
+
+    shop_id = a_shop(db)
+    promotion_id = a_promotion(db, shop_id, code=None, value=None, source="back_in_stock")
+    with db.transaction(shop_id) as s:
+        a_post(s, "x", "edo", "@brace_caffe la miscela oro è buonissima", intent="praise",
+               addresses_shop=True, source="mention")
+        preview = prepare(s, s.get(Promotion, promotion_id), NOW)
+        (row,) = preview.outreach["engaged"]
+        assert "avvisami" not in row.draft and not build_audience(
+            s, s.get(Promotion, promotion_id), NOW, store=False).engaged[0].restock_request

@@ -2,6 +2,11 @@
 (no Flask, no HTML), substance first: what waits for an answer, then what people say per product,
 promotions, the X read budget and suggested actions.
 
+"What works / what does not" per product reads each post's intent, sentiment, signals and
+aspects (:func:`verdict`): praise, purchase intent, restock requests and resolved thank-yous are
+never quoted as what does not work, and each side counts the aspects people named (delivery,
+packaging, quality...).
+
 The digest of local date D covers the whole local day before it (D-1, compared with D-2); the
 waiting complaints and questions are as of the moment it is built.
 """
@@ -51,6 +56,10 @@ CHART_DAYS = 14
 BUDGET_WARNING = 0.8
 PROMOTION_KINDS = ("outreach", "announcement")
 LIVE_PROMOTIONS = ("pending_approval", "approved", "sending")
+OPINION_INTENTS = ("praise", "complaint")
+POLARITY = 0.5  # |P(pos) - P(neg)| from which an unlabelled post's score reads as a polarity
+# what a post is about (listening/signals.py), in the order the digest lists a tie
+ASPECTS = ("quality", "delivery", "packaging", "price", "payment", "fit", "service")
 
 
 @dataclass(frozen=True)
@@ -183,24 +192,33 @@ def _products(s: Session, start: dt.datetime, end: dt.datetime, before: dt.datet
     previous = dict(s.execute(counted.where(Post.created_at >= before,
                                             Post.created_at < start)).all())
     quote_start = end - dt.timedelta(days=QUOTE_DAYS)
-    quotes: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(
-        lambda: {"praise": [], "complaint": []})
+    quotes: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {"works": [], "fails": []})
+    aspects: dict[int, dict[str, Counter[str]]] = defaultdict(
+        lambda: {"works": Counter(), "fails": Counter()})
     top_ids = [pid for pid, _ in sorted(today.items(), key=lambda kv: (-kv[1], kv[0]))
                [:TOP_PRODUCTS]]
     if top_ids:
         rows = s.execute(
-            select(PostProduct.product_id, Post.intent, Post.text, Post.author_handle,
-                   Post.network, Post.url)
+            select(PostProduct.product_id, Post.id, Post.intent, Post.sentiment,
+                   Post.sentiment_label, Post.signals, Post.aspects, Post.text,
+                   Post.author_handle, Post.network, Post.url)
             .join(Post, Post.id == PostProduct.post_id)
             .where(PostProduct.product_id.in_(top_ids), Post.is_own.is_(False),
-                   Post.intent.in_(("praise", "complaint")),
+                   Post.intent.in_(OPINION_INTENTS),
                    PostProduct.post_created_at >= quote_start, PostProduct.post_created_at < end)
             .order_by(PostProduct.post_created_at.desc()).limit(50 * len(top_ids)))
-        for pid, intent, text, handle, network, url in rows:
-            bucket = quotes[pid][intent]
+        for (pid, post_id, intent, score, label, signals, about, text, handle, network,
+             url) in rows:
+            side = verdict(intent, label or polarity(score), signals)
+            if side is None:
+                continue
+            about = [a for a in (about or []) if a in ASPECTS]
+            aspects[pid][side].update(about)
+            bucket = quotes[pid][side]
             if len(bucket) < QUOTES_EACH:
-                bucket.append({"text": shorten(text), "handle": handle, "network": network,
-                               "url": url or ""})
+                bucket.append({"post_id": post_id, "text": shorten(text), "handle": handle,
+                               "network": network, "url": url or "", "aspects": about})
     titles = dict(s.execute(select(Product.id, Product.title)
                             .where(Product.id.in_(top_ids))).all()) if top_ids else {}
     complaints_today: Counter[int] = Counter()
@@ -216,10 +234,45 @@ def _products(s: Session, start: dt.datetime, end: dt.datetime, before: dt.datet
         "id": pid, "title": titles.get(pid, f"#{pid}"), "mentions": today[pid],
         "previous": previous.get(pid, 0), "change": today[pid] - previous.get(pid, 0),
         "complaints": complaints_today.get(pid, 0),
-        "works": quotes[pid]["praise"], "fails": quotes[pid]["complaint"],
+        "works": quotes[pid]["works"], "fails": quotes[pid]["fails"],
+        "works_aspects": _ranked(aspects[pid]["works"]),
+        "fails_aspects": _ranked(aspects[pid]["fails"]),
         "url": f"{base}/admin/products/{pid}",
     } for pid in top_ids]
     return {"top": top, "total": sum(today.values()), "previous": sum(previous.values())}
+
+
+def verdict(intent: str | None, sentiment_label: str | None, signals: Any) -> str | None:
+    """Which side of "what works / what does not" a post is quoted on, or None.
+
+    Only an opinion is quoted: a restock request or a purchase intent is neither side (it asks
+    for the product); a complaint the author says is resolved is not a failure any more; and
+    where the model's sentiment contradicts its intent (a "complaint" read as positive without
+    sarcasm, "praise" read as negative or sarcastic) the post is left out rather than misquoted.
+    """
+    signals = set(signals or ())
+    if signals & {"restock_request", "resolved"} and intent != "praise":
+        return None
+    if intent == "complaint":
+        positive = sentiment_label == "positive" and "sarcasm" not in signals
+        return None if positive else "fails"
+    if intent == "praise":
+        doubtful = sentiment_label == "negative" or "sarcasm" in signals
+        return None if doubtful else "works"
+    return None
+
+
+def polarity(score: float | None) -> str | None:
+    """A label for posts classified before the sentiment head stored one (its score alone)."""
+    if score is None:
+        return None
+    return "positive" if score >= POLARITY else "negative" if score <= -POLARITY else "neutral"
+
+
+def _ranked(counts: Counter[str]) -> list[dict[str, Any]]:
+    """Aspects most named first (ties in the fixed order of ``ASPECTS``)."""
+    return [{"aspect": a, "count": counts[a]}
+            for a in sorted(counts, key=lambda a: (-counts[a], ASPECTS.index(a)))]
 
 
 def _promotions(s: Session, start: dt.datetime, end: dt.datetime, base: str) -> dict[str, Any]:

@@ -10,9 +10,14 @@
   gets a short list, a drafted reply each, and sends them one at a time as a person.
 
 Left out of every group: anyone with an open complaint case (or a complaint about these products
-in the window), anyone opted out, anyone contacted in the last ``cooldown_days`` (default 14: any
-message sent to them, or another promotion's outreach queued or sent), the shop's own accounts,
-and accounts that look like brands or bots (:func:`brand_or_bot`).
+in the window) — except a restock request: a post with the ``restock_request`` signal ("avvisatemi
+quando torna", "any chance of a restock?") asks for the product and is never counted as a
+complaint, nor as dislike, even when the classifier called it one or it opened a complaint case;
+its author stays in the engaged group when they wrote to the shop (else the owner's), with
+``Person.restock_request`` set so their message invites them to become a watcher —, anyone
+opted out, anyone contacted in the last ``cooldown_days`` (default 14: any message sent to them,
+or another promotion's outreach queued or sent), the shop's own accounts, and accounts that look
+like brands or bots (:func:`brand_or_bot`).
 
 The groups are stored as :class:`~arrosto.models.Outreach` rows (state ``proposed``), one per
 promotion and person (the database's uniqueness constraint): building again adds only new people,
@@ -86,6 +91,7 @@ class Person:
     product_id: int | None = None
     last_post_at: dt.datetime | None = None
     name: str | None = None
+    restock_request: bool = False  # asked for the product back: invite them to watch it
 
     @property
     def key(self) -> tuple[str, str]:
@@ -163,6 +169,23 @@ def open_complaints(s: Session, people: People) -> set[tuple[str, str]]:
                   .where(Case.intent == "complaint", Case.state != "resolved"))
 
 
+def _real_complaints(s: Session, found: set[tuple[str, str]], requesters: set[tuple[str, str]]
+                     ) -> set[tuple[str, str]]:
+    """``found`` (people with an open complaint case) less the restock requesters whose open
+    complaint cases hold nothing but restock requests (a case the old classifier opened)."""
+    asked = found & requesters
+    if not asked:
+        return found
+    rows = s.execute(select(Case.network, Case.author_id, Post.intent, Post.signals)
+                     .join(Post, Post.case_id == Case.id)
+                     .where(Case.intent == "complaint", Case.state != "resolved",
+                            Post.is_own.is_(False),
+                            Case.author_id.in_([person for _, person in asked])))
+    grieved = {(network, person) for network, person, intent, signals in rows
+               if intent == "complaint" and "restock_request" not in (signals or ())}
+    return (found - asked) | (asked & grieved)
+
+
 def contacted_since(s: Session, people: People, since: dt.datetime, *,
                     except_promotion: int | None = None) -> set[tuple[str, str]]:
     """People sent any message since ``since`` (or approved to be sent), or with another
@@ -223,6 +246,7 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
     complained: set[tuple[str, str]] = set()
     own: set[tuple[str, str]] = set()
     disliked: set[tuple[str, str]] = set()
+    requesters: set[tuple[str, str]] = set()  # asked for the product back
 
     # watchers first: their consent is the strongest basis
     if products:
@@ -242,15 +266,19 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
         rows = s.execute(
             select(Post.network, Post.author_id, Post.author_handle, Post.author_name, Post.id,
                    Post.lang, Post.intent, Post.addresses_shop, Post.is_own,
-                   PostProduct.post_created_at, PostProduct.product_id, Post.sentiment)
+                   PostProduct.post_created_at, PostProduct.product_id, Post.sentiment,
+                   Post.signals)
             .join(Post, Post.id == PostProduct.post_id)
             .where(PostProduct.product_id.in_(products), PostProduct.post_created_at >= since,
                    PostProduct.post_created_at <= now)
             .order_by(PostProduct.post_created_at.desc(), Post.id.desc()))
         for (network, author, handle, name, post_id, lang, intent, addressed, is_own, at,
-             product_id, sentiment) in rows:
+             product_id, sentiment, signals) in rows:
             key = (network, author)
-            if sentiment is not None and sentiment <= DISLIKED and \
+            if "restock_request" in (signals or ()) and not is_own:
+                intent = "question" if intent == "complaint" else intent  # a request, not a grief
+                requesters.add(key)
+            elif sentiment is not None and sentiment <= DISLIKED and \
                     intent not in POSITIVE_INTENTS:
                 disliked.add(key)  # "flat and bitter" is no opening for "it's on sale"
             if is_own or intent == "complaint":
@@ -269,6 +297,8 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
             elif person.name is None:
                 person.name = name
 
+    for key in requesters:
+        people[key].restock_request = True
     keys = list(people)
     own_names = own_handles(s, shop)
     reasons: list[tuple[str, set[tuple[str, str]]]] = [
@@ -277,7 +307,7 @@ def build_audience(s: Session, promotion: Promotion, now: dt.datetime, *, days: 
                                           or people[k].handle.lower().lstrip("@").split("@")[0]
                                           in own_names}),
         ("opted out", opted_out(s, keys)),
-        ("complained", complained | open_complaints(s, keys)),
+        ("complained", complained | _real_complaints(s, open_complaints(s, keys), requesters)),
         # a watcher asked to be told, whatever they said of it before
         ("said they did not like it", {k for k in disliked
                                        if k in people and people[k].audience != "watcher"}),

@@ -29,13 +29,15 @@ from ..models import Product, Promotion, Shop
 from ..social import length_rule
 from ..support.drafts import TemplateProblem, price_text, render
 from ..support.public import PersonalDataInPublic, Private, check_public
+from ..support.templates import NOTIFY_WORDS
 
 LANGUAGES = ("it", "en")
 STOP_WORD = "STOP"
 
 # Variables: shop_name, product (title, url), promotion_title, restock (back in stock, no
 # discount), offer ("sconto del 20%", "da 12,90 € a 9,90 €") or None, price or None, until
-# ("30 novembre") or None, code or None, tip or None, link (with UTM), stop_word.
+# ("30 novembre") or None, code or None, tip or None, link (with UTM), stop_word, invite (the
+# word that makes a watcher, for someone who asked for the product back, else None).
 DEFAULTS: dict[str, str] = {
     # --- Italian ----------------------------------------------------------------------------------
     "it/outreach.watcher":
@@ -54,7 +56,9 @@ DEFAULTS: dict[str, str] = {
         "{% if until %} fino al {{ until }}{% endif %}{% endif %}"
         "{% if code %}, con il codice {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }} "
-        "Rispondi {{ stop_word }} per non ricevere altro.",
+        "{% if invite %}Rispondi «{{ invite }}» e ti avvisiamo anche la prossima volta; {% endif %}"
+        "{% if invite %}rispondi{% else %}Rispondi{% endif %} {{ stop_word }} per non ricevere "
+        "altro.",
     "it/outreach.owner":
         "Ciao! Avevi parlato di {{ product.title }}: "
         "{% if restock %}è di nuovo disponibile{% if price %} a {{ price }}{% endif %}"
@@ -62,7 +66,8 @@ DEFAULTS: dict[str, str] = {
         "{% if until %} fino al {{ until }}{% endif %}{% endif %}"
         "{% if code %}, con il codice {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }} "
-        "Se preferisci non ricevere messaggi, rispondi {{ stop_word }}.",
+        "{% if invite %}Rispondi «{{ invite }}» e ti avvisiamo anche la prossima volta. "
+        "{% endif %}Se preferisci non ricevere messaggi, rispondi {{ stop_word }}.",
     "it/outreach.short":
         "{{ product.title }}: {% if restock %}di nuovo disponibile{% else %}in offerta"
         "{% if offer %}, {{ offer }}{% endif %}{% endif %}"
@@ -94,7 +99,8 @@ DEFAULTS: dict[str, str] = {
         "{% if until %} until {{ until }}{% endif %}{% endif %}"
         "{% if code %}, with the code {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }} "
-        "Reply {{ stop_word }} to stop.",
+        "{% if invite %}Reply \"{{ invite }}\" and we'll tell you next time too; {% endif %}"
+        "{% if invite %}reply{% else %}Reply{% endif %} {{ stop_word }} to stop.",
     "en/outreach.owner":
         "Hi! You mentioned {{ product.title }}: "
         "{% if restock %}it's back in stock{% if price %} at {{ price }}{% endif %}"
@@ -102,6 +108,7 @@ DEFAULTS: dict[str, str] = {
         "{% if until %} until {{ until }}{% endif %}{% endif %}"
         "{% if code %}, with the code {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }} "
+        "{% if invite %}Reply \"{{ invite }}\" and we'll tell you next time too. {% endif %}"
         "If you'd rather not hear from us, reply {{ stop_word }}.",
     "en/outreach.short":
         "{{ product.title }}: {% if restock %}back in stock{% else %}on sale"
@@ -292,11 +299,15 @@ def _render(shop: Shop, key: str, values: dict[str, Any], problems: list[str]) -
 
 
 def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str,
-            network: str, lang: str | None, handle: str | None = None) -> Text:
+            network: str, lang: str | None, handle: str | None = None,
+            invite: bool = False) -> Text:
     """The message to one person of ``audience`` (watcher, engaged, owner) on ``network``,
-    within its length limit (a Mastodon reply starts with the person's @, counted here)."""
+    within its length limit (a Mastodon reply starts with the person's @, counted here).
+    ``invite``: they asked for the product back without being a watcher yet; the message
+    tells them the word that makes them one (their reply is consent, :mod:`.consent`)."""
     lang = language(lang, shop)
     values = context(shop, promotion, product, lang, network)
+    values["invite"] = NOTIFY_WORDS[lang] if invite and audience != "watcher" else None
     limit, length = length_rule(network)
     extra = len(f"@{handle} ") if network == "mastodon" and handle else 0
     problems: list[str] = []
@@ -318,7 +329,7 @@ def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str
 def announcement(shop: Shop, promotion: Promotion, product: Product, network: str) -> Text:
     """The shop's own public post: no @mentions, nothing personal."""
     lang = language(None, shop)
-    values = context(shop, promotion, product, lang, network)
+    values = dict(context(shop, promotion, product, lang, network), invite=None)
     limit, length = length_rule(network)
     problems: list[str] = []
     text = ""

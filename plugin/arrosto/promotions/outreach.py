@@ -98,6 +98,8 @@ def prepare(s: Session, promotion: Promotion, now: dt.datetime) -> Preview:
     products = {p.id: p for p in s.scalars(select(Product).where(
         Product.id.in_(product_ids(s, promotion))))}
     problems: list[str] = []
+    asked_back = {p.key for group in (audience.engaged, audience.owner) for p in group
+                  if p.restock_request}
     groups: dict[str, list[Outreach]] = {"watcher": [], "engaged": [], "owner": []}
     rows = s.scalars(select(Outreach).where(Outreach.promotion_id == promotion.id)
                      .order_by(Outreach.id))
@@ -107,7 +109,8 @@ def prepare(s: Session, promotion: Promotion, now: dt.datetime) -> Preview:
             if product is None:
                 continue
             text = compose(shop, promotion, product, audience=row.audience, network=row.network,
-                           lang=row.lang, handle=row.handle)
+                           lang=row.lang, handle=row.handle,
+                           invite=(row.network, row.person_id) in asked_back)
             row.draft = text.text
             problems += [f"@{row.handle}: {p}" for p in text.problems]
         groups.setdefault(row.audience, []).append(row)

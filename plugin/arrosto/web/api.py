@@ -373,6 +373,13 @@ class Quote(Out):
     handle: str
     network: str
     url: str
+    aspects: list[str] = Field(default_factory=list, description="What the post is about: "
+                               "delivery, packaging, quality, price, payment, fit, service.")
+
+
+class AspectCount(Out):
+    aspect: str
+    count: int
 
 
 class DigestProduct(Out):
@@ -384,6 +391,8 @@ class DigestProduct(Out):
     complaints: int
     works: list[Quote]
     fails: list[Quote]
+    works_aspects: list[AspectCount] = Field(default_factory=list)
+    fails_aspects: list[AspectCount] = Field(default_factory=list)
     url: str
 
 
