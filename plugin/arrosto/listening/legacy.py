@@ -1017,26 +1017,3 @@ def get_classifier() -> Classifier:
 
 def classify(texts: Sequence[str]) -> list[Classification]:
     return get_classifier().classify(texts)
-
-
-def classify_posts(lines: Iterable[dict], match: Callable[[str], list] | None = None,
-                   batch: int = 500) -> Iterable[dict]:
-    """``{"id", "text"}`` records in, ``{"id", "intent", "sentiment", "lang", "products"}`` out;
-    ``match(text)`` names the products a post is about, when a matcher is given."""
-    classifier = get_classifier()
-    pending: list[dict] = []
-
-    def flush() -> Iterable[dict]:
-        results = classifier.classify([str(p.get("text") or "") for p in pending])
-        for post, r in zip(pending, results, strict=True):
-            yield {"id": post.get("id"), "intent": r.intent, "sentiment": r.sentiment,
-                   "lang": r.lang, "complaint_score": r.complaint_score,
-                   "products": list(match(str(post.get("text") or ""))) if match else []}
-        pending.clear()
-
-    for line in lines:
-        pending.append(line)
-        if len(pending) >= batch:
-            yield from flush()
-    if pending:
-        yield from flush()
