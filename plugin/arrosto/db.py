@@ -177,3 +177,10 @@ def _stamp_shop(session: Session, _ctx, _instances) -> None:
 
 def metadata():
     return Base.metadata
+
+
+def dialect_insert(dialect_name: str):
+    """The dialect's ``insert`` (PostgreSQL's or SQLite's), for ``ON CONFLICT`` clauses."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert

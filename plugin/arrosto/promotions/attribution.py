@@ -21,9 +21,9 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db import dialect_insert
 from ..models import Conversion, Order, Promotion, Shop, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def _record(s: Session, promotion: Promotion, order: Order, how: str) -> Convers
     follows the order's total."""
     conversion = _conversion(s, promotion.id, order.id)
     if conversion is None:
-        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = dialect_insert(s.get_bind().dialect.name)
         s.execute(insert(Conversion).values(
             shop_id=order.shop_id, promotion_id=promotion.id, order_id=order.id,
             revenue=order.total_price, matched_by=how, created_at=utcnow(),

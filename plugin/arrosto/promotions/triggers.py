@@ -33,11 +33,10 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import jobs
-from ..db import Database
+from ..db import Database, dialect_insert
 from ..errors import ArrostoError
 from ..events import DiscountChanged
 from ..models import (
@@ -356,7 +355,7 @@ def _upsert(s: Session, source: str, external_id: str, fields: dict[str, Any],
     it is; the products change only before approval."""
     promotion = _find(s, source, external_id)
     if promotion is None:
-        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = dialect_insert(s.get_bind().dialect.name)
         now = utcnow()
         s.execute(insert(Promotion).values(
             shop_id=s.info["shop_id"], source=source, external_id=external_id,

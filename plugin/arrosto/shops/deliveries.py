@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import events, jobs
-from ..db import Database
+from ..db import Database, dialect_insert
 from ..models import (
     Customer,
     Fulfillment,
@@ -80,7 +78,7 @@ def store_delivery(db: Database, platform: str, meta: WebhookMeta, headers: dict
 @functools.cache
 def _insert_statement(dialect: str):
     """Built once per dialect: the receiver only binds values to it."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(dialect)
     table = WebhookDelivery.__table__
     columns = ("platform", "delivery_id", "topic", "shop_domain", "headers", "body", "shop_id",
                "state", "attempts", "received_at")

@@ -240,6 +240,7 @@ def prune_job() -> None:
         s.execute(delete(AuthState).where(AuthState.created_at < utcnow() - STATE_KEEP))
     prune_admin_sessions(db)
 
+
 def connected(db: Database, settings: Any, shop_id: int) -> None:
     """Credentials are stored: finish the install in the background."""
     after_install_job(shop_id)

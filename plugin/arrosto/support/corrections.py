@@ -45,8 +45,7 @@ def correct(s: Session, shop: Shop, post: Post, label: str, *, by: str = "owner"
     question" is drafted like any other), to queue once the transaction commits."""
     if label not in LABELS:
         raise UnknownLabel(label)
-    if s.scalar(select(PostCorrection).where(PostCorrection.post_id == post.id)) is not None:
-        undo(s, post)
+    undo(s, post)  # an earlier correction of the post, if any
     case = s.get(Case, post.case_id) if post.case_id else None
     before = {
         "intent": post.intent, "signals": list(post.signals or []), "case_id": post.case_id,
@@ -107,7 +106,7 @@ def undo(s: Session, post: Post) -> bool:
     were. False when the post has no correction."""
     import datetime as dt
 
-    correction = s.scalar(select(PostCorrection).where(PostCorrection.post_id == post.id))
+    correction = correction_of(s, post.id)
     if correction is None:
         return False
     before = correction.before or {}

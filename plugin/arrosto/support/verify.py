@@ -26,10 +26,10 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case as case_when
 from sqlalchemy import literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..crypto import constant_time_equal, derive_key
+from ..db import dialect_insert
 from ..models import Case, Order, VerificationAttempt, VerificationWindow, utcnow
 from ..settings import Settings
 from .link import _name_key, _shop_prefixes, confirm_link, find_order_numbers
@@ -216,7 +216,7 @@ def _take_address_try(s: Session, shop_id: int, digest: str, limit: int,
     window = VerificationWindow
     stale = window.window_start <= now - ADDRESS_WINDOW
     start = literal(now, window.window_start.type)
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(s.get_bind().dialect.name)
     statement = (
         insert(window)
         .values(shop_id=shop_id, client_digest=digest, window_start=now, tries=1)

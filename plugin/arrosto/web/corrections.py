@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
-from ..models import Case, Post, PostCorrection, PostProduct, Product, Shop
+from ..models import Case, Post, PostProduct, Product, Shop
 from ..support import corrections
 from . import current_db
 from .admin import shop_required
@@ -58,7 +58,7 @@ def post(post_id: int):
     case = s.scalar(select(Case).where(Case.id == post.case_id)) if post.case_id else None
     products = s.scalars(select(Product).join(PostProduct, PostProduct.product_id == Product.id)
                          .where(PostProduct.post_id == post.id).order_by(Product.title)).all()
-    correction = s.scalar(select(PostCorrection).where(PostCorrection.post_id == post.id))
+    correction = corrections.correction_of(s, post.id)
     return render_template("admin/post.html", post=post, case=case, products=products,
                            correction=correction)
 
