@@ -10,7 +10,9 @@ which. Keys: ``arrosto_rps``, ``baseline_rps``, ``ratio``, ``p99_ms`` (Arrosto's
 ``baseline_p99_ms``, ``requests``, ``database``, the CPU per request of each server and of the
 PostgreSQL server (``database_cpu_ms``), and ``answered``, ``stored`` and ``lost``: every delivery
 Arrosto answered 200 must be in the table (it is answered only once it is committed there).
-Goal: ratio >= 0.4 and p99 < 50 ms.
+Goal: ratio >= 0.4 and p99 < 50 ms. After the rounds, one more burst with a web worker
+SIGKILLed in the middle of it (``killed_worker``): the deliveries answered 200 in that burst count
+in ``answered`` too, so ``lost`` 0 means a killed worker lost nothing it had acknowledged.
 
     python benchmarks/webhooks.py [--quick] [--requests N] [--concurrency C] [--python-load]
     ARROSTO_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
@@ -27,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -170,6 +173,60 @@ def _cpu(procs) -> float:
     return total
 
 
+def burst_with_kill(port: int, body: bytes, total: int, concurrency: int,
+                    server_pid: int) -> tuple[int, int, int | None]:
+    """Send ``total`` signed deliveries while one gunicorn worker of ``server_pid`` is SIGKILLed
+    a third of the way in; a connection the kill breaks is opened again and the delivery it
+    carried is not counted. (answered 200, failed, pid of the killed worker)."""
+    import psutil
+
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    sent, answered, failed = 0, 0, 0
+    lock = threading.Lock()
+    third = threading.Event()
+
+    def worker() -> None:
+        nonlocal sent, answered, failed
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                if sent >= total:
+                    break
+                sent += 1
+                if sent >= total // 3:
+                    third.set()
+            headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
+                       "X-Shopify-Hmac-Sha256": signature.decode(),
+                       "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": "2025-10",
+                       "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+            try:
+                conn.request("POST", "/webhooks/shopify", body=body, headers=headers)
+                res = conn.getresponse()
+                res.read()
+                ok = res.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            with lock:
+                answered += ok
+                failed += not ok
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    third.wait(60)
+    victims = psutil.Process(server_pid).children(recursive=True)
+    killed = None
+    if victims:
+        killed = victims[0].pid
+        os.kill(killed, signal.SIGKILL)
+    for t in threads:
+        t.join()
+    return answered, failed, killed
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a server process and its workers so far."""
     import psutil
@@ -277,6 +334,9 @@ def main() -> None:
                 pair = [(arrosto_runs, port, server), (base_runs, bare_port, bare)]
                 for runs, where, proc in (pair if n % 2 == 0 else pair[::-1]):
                     runs.append(measure(where, proc))
+            kill_answered, kill_failed, killed = burst_with_kill(
+                port, body, total, args.concurrency, server.pid)
+            answered["arrosto"] += kill_answered
         finally:
             stop(server)
             stop(bare)
@@ -306,6 +366,8 @@ def main() -> None:
           # (a few more may be: sent by wrk as its time ran out, stored, never counted)
           "answered": answered["arrosto"], "lost": max(0, answered["arrosto"] - int(stored)),
           "load": "wrk" if use_wrk else "python",
+          "killed_worker": killed, "answered_in_kill_burst": kill_answered,
+          "failed_in_kill_burst": kill_failed,
           # CPU the servers spent per request: the same ratio, robust to a busy machine
           "arrosto_cpu_ms": round(arrosto_cpu, 3), "baseline_cpu_ms": round(base_cpu, 3),
           "cpu_ratio": round(base_cpu / arrosto_cpu, 3) if arrosto_cpu else None,
