@@ -11,12 +11,12 @@ from arrosto.listening.ingest import store_posts
 from arrosto.listening.keywords import refresh_keywords
 from arrosto.listening.pipeline import process_new_posts
 from arrosto.models import Message, OptOut, Outreach, Post, Promotion, Shop, Watcher
-from arrosto.promotions.consent import handle_consent, is_notify_request, is_opt_out
+from arrosto.outbox.consent import handle_consent, is_notify_request, is_opt_out
+from arrosto.outbox.send import send_message
 from arrosto.promotions.outreach import approve_promotion, owner_queue, send_outreach
 from arrosto.social.base import PostData
-from arrosto.support.send import send_message
 
-from .people import NOW, Recorder, a_post, a_promotion, a_shop, product_id, the_people
+from ..promotions.people import NOW, Recorder, a_post, a_promotion, a_shop, product_id, the_people
 
 
 @pytest.mark.parametrize(("text", "stop", "notify"), [
