@@ -131,6 +131,22 @@ def test_stop_is_honoured_at_once_everywhere_and_confirmed_once(db, settings):
             Message.kind == "opt_out_confirmation", Message.recipient_id == who["wanda"])) == 1
 
 
+@pytest.mark.parametrize(("network", "call"), [("x", "dm"), ("mastodon", "reply")])
+def test_a_private_stop_is_confirmed_privately_as_the_network_allows(db, settings, network,
+                                                                     call):
+    """X keeps direct messages apart from posts: the confirmation is a direct message. On
+    Mastodon a reply to a direct post stays direct: the confirmation is that reply."""
+    shop_id = a_shop(db)
+    with db.transaction(shop_id) as s:
+        stop = a_post(s, network, "ada", "stop", intent="other", product=None,
+                      addresses_shop=True, source="dm", days_ago=0)
+        approved = handle_consent(s, s.get(Shop, shop_id), [stop.id], NOW)
+    assert len(approved) == 1
+    recorder = Recorder(network)
+    assert send_message(db, settings, approved[0], network=recorder, now=NOW) == "sent"
+    assert [c[0] for c in recorder.writes()] == [call]
+
+
 def test_asking_again_after_stop_is_consent_again(db):
     shop_id = a_shop(db)
     with db.transaction(shop_id) as s:
