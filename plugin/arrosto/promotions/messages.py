@@ -280,7 +280,8 @@ def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str
     """The message to one person of ``audience`` (watcher, engaged, owner) on ``network``,
     within its length limit (a Mastodon reply starts with the person's @, counted here).
     ``invite``: they asked for the product back without being a watcher yet; the message
-    tells them the word that makes them one (their reply is consent, :mod:`.consent`)."""
+    tells them the word that makes them one (their reply is consent,
+    :mod:`arrosto.outbox.consent`)."""
     lang = language(lang, shop)
     values = context(shop, promotion, product, lang, network)
     values["invite"] = NOTIFY_WORDS[lang] if invite and audience != "watcher" else None
