@@ -291,8 +291,8 @@ def promotions_approve(ctx: Context, shop_ref: str, promotion_id: int) -> None:
     """Approve: watchers and people who wrote to the shop first get one reply each, one
     announcement per account is posted; everyone else waits in your own queue."""
     from .models import utcnow
+    from .outbox.send import NotAllowed
     from .promotions.outreach import approve_promotion
-    from .support.send import NotAllowed
 
     preflight(ctx, queue=True)
     shop = find_shop(ctx, shop_ref)

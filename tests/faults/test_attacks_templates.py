@@ -3,7 +3,7 @@
 ``{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}`` posted to the
 reply-template preview kept a web worker busy for hours (ten billion loop steps; gunicorn's
 timeout kills the worker, SIGTERM does not stop the loop). The sandbox now counts the work of a
-render (:mod:`arrosto.support.sandbox`): the preview answers with why the template is refused,
+render (:mod:`arrosto.outbox.sandbox`): the preview answers with why the template is refused,
 saving it is refused, and a template that got into the settings anyway (saved before the fix)
 falls back to the default in the jobs that draft replies and promotions.
 
@@ -22,8 +22,9 @@ import pytest
 from sqlalchemy import select
 
 from arrosto.models import Case, Message, Shop
+from arrosto.outbox import render as rendering
+from arrosto.outbox import sandbox
 from arrosto.promotions import messages as promotion_messages
-from arrosto.support import drafts, sandbox
 from arrosto.support.drafts import draft_replies
 
 from ..web.forms import post_form
@@ -131,8 +132,8 @@ def test_saving_the_nested_loop_is_refused(client, db, shop, limits):
     "{% for i in range(100000) %}{{ m(100000) }}{% endfor %}",
 ])
 def test_other_shapes_of_endless_work_are_stopped_by_the_cap(template, limits):
-    with hang_guard(), pytest.raises(drafts.TemplateLimit) as refused:
-        drafts.render(template, {})
+    with hang_guard(), pytest.raises(rendering.TemplateLimit) as refused:
+        rendering.render(template, {})
     assert refused.value.limit == "work" and limits[0] == "work"
 
 
@@ -163,8 +164,8 @@ def test_text_blowups_are_refused_before_they_are_built(name, limits):
     of megabytes (the old code built up to 100 MB here before noticing, or never finished)."""
     tracemalloc.start()
     try:
-        with hang_guard(), pytest.raises(drafts.TemplateProblem) as refused:
-            drafts.render(BLOWUPS[name], {"shop_name": "Brace"})
+        with hang_guard(), pytest.raises(rendering.TemplateProblem) as refused:
+            rendering.render(BLOWUPS[name], {"shop_name": "Brace"})
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -184,11 +185,11 @@ def test_a_string_blowup_in_the_preview_is_refused_and_not_saved(client, db, sho
 
 
 def test_the_output_and_the_template_are_bounded(limits):
-    with pytest.raises(drafts.TemplateLimit) as refused:
-        drafts.render("{% for i in range(2000) %}{{ 'abcd' }}{% endfor %}", {})
+    with pytest.raises(rendering.TemplateLimit) as refused:
+        rendering.render("{% for i in range(2000) %}{{ 'abcd' }}{% endfor %}", {})
     assert refused.value.limit == "output"
-    with pytest.raises(drafts.TemplateLimit) as refused:
-        drafts.render("x" * (sandbox.MAX_TEMPLATE + 1), {})
+    with pytest.raises(rendering.TemplateLimit) as refused:
+        rendering.render("x" * (sandbox.MAX_TEMPLATE + 1), {})
     assert refused.value.limit == "template"
 
 

@@ -27,9 +27,9 @@ from arrosto import logs
 from arrosto.access import create_login_token
 from arrosto.demo import load_demo
 from arrosto.models import Case, Customer, Message, Order, Post, Shop, SocialAccount
+from arrosto.outbox.send import approve, send_message
 from arrosto.shops.demo import data_file
 from arrosto.support.cases import attend
-from arrosto.support.send import approve, send_message
 
 from ..conftest import SECRET
 from ..promotions.people import Recorder
@@ -250,7 +250,7 @@ def test_no_secret_or_personal_data_in_the_logs(captured, tmp_path):
     output = written.getvalue().splitlines()
     # the capture works: the run's own lines are there, from each part that was exercised
     for part in ("arrosto.shops.sync", "arrosto.shops.deliveries", "arrosto.web.webhooks",
-                 "arrosto.support.send"):
+                 "arrosto.outbox.send"):
         assert any(line.startswith(part) for line in raw.lines), f"nothing logged by {part}"
         assert any(part in line for line in output), f"{part} is not in the log output"
     hits = _scan(output, needles)

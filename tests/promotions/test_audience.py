@@ -170,7 +170,7 @@ def test_restock_requesters_are_never_complainers_and_are_invited_to_watch(db):
     engaged group when they wrote to the shop, the owner's otherwise, and their message tells
     them the word that makes them a watcher. A real complaint still excludes."""
     from arrosto.models import Case, Shop
-    from arrosto.promotions.consent import handle_consent
+    from arrosto.outbox.consent import handle_consent
     from arrosto.promotions.outreach import prepare
 
     shop_id = a_shop(db)

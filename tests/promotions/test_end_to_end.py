@@ -41,8 +41,8 @@ import arrosto.listening.classify as classify
 from arrosto.demo import write_posts_export
 from arrosto.listening.imports import import_file
 from arrosto.models import Message, Outreach, Post, Promotion, Shop, SocialAccount, utcnow
+from arrosto.outbox.consent import record_opt_out
 from arrosto.promotions.attribution import promotion_results
-from arrosto.promotions.consent import record_opt_out
 from arrosto.promotions.outreach import approve_promotion, owner_queue, prepare, send_outreach
 from arrosto.shops.demo import DemoShop, data_file, demo_shift
 from arrosto.shops.sync import sync_resource

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from arrosto.errors import RetryableError
 from arrosto.models import Follow, Message, Outreach, Product, Promotion, Shop
+from arrosto.outbox.send import NotAllowed
 from arrosto.promotions.messages import compose, offer_text, useful_tip, utm_link
 from arrosto.promotions.outreach import (
     approve_promotion,
@@ -23,7 +24,6 @@ from arrosto.promotions.outreach import (
     send_outreach,
 )
 from arrosto.social.x import weighted_length
-from arrosto.support.send import NotAllowed
 
 from .people import NETWORKS, NOW, Recorder, a_post, a_promotion, a_shop, the_people
 

@@ -25,8 +25,9 @@ from arrosto.models import (
     Product,
     Shop,
 )
-from arrosto.support.drafts import compose, draft_replies, render, situation
-from arrosto.support.public import PersonalDataInPublic, check_public, private_data
+from arrosto.outbox.public import PersonalDataInPublic, check_public, private_data
+from arrosto.outbox.render import render
+from arrosto.support.drafts import compose, draft_replies, situation
 from arrosto.support.templates import DEFAULTS, LANGUAGES, SITUATIONS, template_key
 
 from ..factories import make_shop

@@ -31,7 +31,7 @@ from arrosto.models import (
     SocialAccount,
     SocialIdentity,
 )
-from arrosto.support.send import approve, send_message
+from arrosto.outbox.send import approve, send_message
 
 from ..factories import make_shop
 from ..social.test_x import EXPANDED, OAUTH1, SHOP_ID, replay

@@ -193,9 +193,9 @@ def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
     """Match new posts to products, classify them, route complaints and questions to cases,
     link those to orders and draft their replies, record consent and opt-outs; approved
     automatic replies (and opt-out confirmations) are queued once all of it is committed."""
-    from ..promotions.consent import handle_consent
+    from ..outbox.consent import handle_consent
+    from ..outbox.send import queue_sends
     from ..support.cases import attend, route_posts
-    from ..support.send import queue_sends
     from .match import match_posts
 
     if settings is None:

@@ -10,7 +10,7 @@ date, then a shorter template; what still does not fit is reported for the owner
 Plus one public announcement for the shop's own account, with no @mentions, checked by the
 never-public check like every public message.
 
-Templates are Jinja rendered in the sandbox of :mod:`arrosto.support.drafts`; the owner's
+Templates are Jinja rendered in the sandbox of :mod:`arrosto.outbox.render`; the owner's
 versions (``Shop.settings["promotion_templates"]``, same keys) win, and one that fails to render
 falls back to the default, with the reason kept.
 """
@@ -26,12 +26,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import Product, Promotion, Shop
+from ..outbox.consent import NOTIFY_WORDS
+from ..outbox.public import PersonalDataInPublic, Private, check_public
+from ..outbox.render import language, price_text, render_owned
 from ..social import length_rule
-from ..support.drafts import TemplateProblem, price_text, render
-from ..support.public import PersonalDataInPublic, Private, check_public
-from ..support.templates import NOTIFY_WORDS
 
-LANGUAGES = ("it", "en")
 STOP_WORD = "STOP"
 
 # Variables: shop_name, product (title, url), promotion_title, restock (back in stock, no
@@ -80,8 +79,6 @@ DEFAULTS: dict[str, str] = {
         "{{ product.title }}{% if until %} fino al {{ until }}{% endif %}{% endif %}"
         "{% if code %}, con il codice {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }}",
-    "it/opt_out":
-        "Fatto: non ti scriveremo più. Se cambi idea, rispondi «avvisami» a un nostro post.",
     # --- English ----------------------------------------------------------------------------------
     "en/outreach.watcher":
         "{% if restock %}{{ product.title }} is back in stock"
@@ -122,9 +119,6 @@ DEFAULTS: dict[str, str] = {
         "{{ product.title }}{% if until %} until {{ until }}{% endif %}{% endif %}"
         "{% if code %}, with the code {{ code }}{% endif %}. "
         "{% if tip %}{{ tip }} {% endif %}{{ link }}",
-    "en/opt_out":
-        "Done: we won't write to you again. If you change your mind, reply \"notify me\" to "
-        "one of our posts.",
 }
 AUDIENCES = ("watcher", "engaged", "owner")
 
@@ -161,13 +155,6 @@ class Text:
 
 
 # --- facts ----------------------------------------------------------------------------------------
-
-def language(lang: str | None, shop: Shop) -> str:
-    for candidate in (lang, shop.language):
-        if candidate and candidate[:2] in LANGUAGES:
-            return candidate[:2]
-    return "en"
-
 
 def utm_link(url: str, network: str, promotion_id: int) -> str:
     """``url`` with ``utm_source=arrosto``, ``utm_medium=<network>``, ``utm_campaign=<id>``
@@ -283,19 +270,8 @@ def context(shop: Shop, promotion: Promotion, product: Product, lang: str, netwo
 
 # --- rendering ------------------------------------------------------------------------------------
 
-def template_for(shop: Shop, key: str) -> tuple[str, bool]:
-    owned = ((shop.settings or {}).get("promotion_templates") or {}).get(key)
-    return (owned, True) if owned else (DEFAULTS[key], False)
-
-
 def _render(shop: Shop, key: str, values: dict[str, Any], problems: list[str]) -> str:
-    template, owned = template_for(shop, key)
-    if owned:
-        try:
-            return render(template, values)
-        except TemplateProblem as exc:
-            problems.append(f"your template {key} was not used: {exc}")
-    return render(DEFAULTS[key], values)
+    return render_owned(shop, "promotion_templates", key, DEFAULTS[key], values, problems)
 
 
 def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str,
@@ -304,7 +280,8 @@ def compose(shop: Shop, promotion: Promotion, product: Product, *, audience: str
     """The message to one person of ``audience`` (watcher, engaged, owner) on ``network``,
     within its length limit (a Mastodon reply starts with the person's @, counted here).
     ``invite``: they asked for the product back without being a watcher yet; the message
-    tells them the word that makes them one (their reply is consent, :mod:`.consent`)."""
+    tells them the word that makes them one (their reply is consent,
+    :mod:`arrosto.outbox.consent`)."""
     lang = language(lang, shop)
     values = context(shop, promotion, product, lang, network)
     values["invite"] = NOTIFY_WORDS[lang] if invite and audience != "watcher" else None
@@ -348,7 +325,3 @@ def announcement(shop: Shop, promotion: Promotion, product: Product, network: st
         problems.append(str(exc))
     return Text(text, lang, length(text), problems)
 
-
-def opt_out_confirmation(shop: Shop, lang: str | None) -> str:
-    lang = language(lang, shop)
-    return _render(shop, f"{lang}/opt_out", {"shop_name": shop.name}, [])

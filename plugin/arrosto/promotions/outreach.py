@@ -1,6 +1,6 @@
 """A promotion's outreach: the owner's preview and approval, the outbox that sends, the owner's
 own queue, and following people — every message through the one send path
-(:mod:`arrosto.support.send`: claim before sending, reconcile before retrying).
+(:mod:`arrosto.outbox.send`: claim before sending, reconcile before retrying).
 
 Nothing goes out before :func:`approve_promotion`. Approval turns the automated groups into
 messages — one per Outreach row, idempotency key ``outreach:<promotion>:<network>:<person>`` —
@@ -46,8 +46,15 @@ from ..models import (
     Watcher,
     utcnow,
 )
-from ..support.drafts import sending_account
-from ..support.send import STALE_SENDING, NotAllowed, approve, mark_sent_by_hand, send_message
+from ..outbox.send import (
+    STALE_SENDING,
+    NotAllowed,
+    approve,
+    mark_sent_by_hand,
+    reply_channel,
+    send_message,
+    sending_account,
+)
 from .audience import Audience, build_audience, product_ids
 from .messages import announcement, compose
 
@@ -196,7 +203,7 @@ def _automated_message(s: Session, promotion: Promotion, row: Outreach, now: dt.
     message = Message(
         kind="outreach", network=row.network,
         social_account_id=account.id if account is not None else None,
-        channel="dm" if post.source == "dm" and row.network == "x" else "public",
+        channel=reply_channel(post),
         in_reply_to_post_id=post.id, recipient_id=row.person_id, recipient_handle=row.handle,
         audience_basis=row.audience, automated=True, text=row.draft,
         idempotency_key=outreach_key(row))

@@ -74,6 +74,9 @@ class Capabilities:
     query_max_length: int = 512
     # the network honours an idempotency key on posting (Mastodon's Idempotency-Key header)
     idempotent_posting: bool = False
+    # direct messages live apart from posts (X): a private conversation is answered with
+    # direct_message, not with a reply (on Mastodon a reply to a direct post stays direct)
+    private_inbox: bool = False
 
 
 class NotSupported(FatalPlatformError):

@@ -233,7 +233,7 @@ class XNetwork(SocialNetwork):
 
     name: ClassVar[str] = "x"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        max_length=280, can_dm=True, can_follow=True, query_max_length=512)
+        max_length=280, can_dm=True, can_follow=True, query_max_length=512, private_inbox=True)
 
     @classmethod
     def text_length(cls, text: str) -> int:

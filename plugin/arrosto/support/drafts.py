@@ -1,24 +1,23 @@
 """Reply drafts for support cases, in the post's language, with substance from the order.
 
-A case gets a public reply (never any personal or order data: :mod:`.public` checks it) and,
-where the network has direct messages, a private one with the order's details. Both are stored
-as ``Message`` rows in state ``draft``, one per channel and interaction (the author's newest
-post), for the owner to edit and approve, or sent at once when the shop turned on an auto-send
-rule for the case's intent and the author addressed the shop first (:mod:`.send`).
+A case gets a public reply (never any personal or order data: :mod:`arrosto.outbox.public`
+checks it) and, where the network has direct messages, a private one with the order's details.
+Both are stored as ``Message`` rows in state ``draft``, one per channel and interaction (the
+author's newest post), for the owner to edit and approve, or sent at once when the shop turned on
+an auto-send rule for the case's intent and the author addressed the shop first (:mod:`.send`;
+sending itself is :mod:`arrosto.outbox.send`).
 
-Templates (:mod:`.templates`) are Jinja, rendered in the sandbox; the owner's versions
-(``Shop.settings["reply_templates"]``) win, and one that fails to render or would put personal
-data in public falls back to the default, with the reason kept on the draft.
+Templates (:mod:`.templates`) are Jinja, rendered in the sandbox (:mod:`arrosto.outbox.render`);
+the owner's versions (``Shop.settings["reply_templates"]``) win, and one that fails to render or
+would put personal data in public falls back to the default, with the reason kept on the draft.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Any
 
-from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,34 +31,19 @@ from ..models import (
     PostProduct,
     Product,
     Shop,
-    SocialAccount,
     utcnow,
 )
+from ..outbox.consent import NOTIFY_WORDS
+from ..outbox.public import PersonalDataInPublic, check_public, private_data
+from ..outbox.render import TemplateProblem, price_text, render
+from ..outbox.send import sending_account
 from ..social import length_rule
-from . import sandbox
-from .public import PersonalDataInPublic, check_public, private_data
-from .templates import DEFAULTS, LANGUAGES, NOTIFY_WORDS, STATUS_WORDS, template_key
+from .templates import DEFAULTS, LANGUAGES, STATUS_WORDS, template_key
 
 log = logging.getLogger(__name__)
 
 ORDER_WORDS = ("ordine", "order", "spedizione", "spedito", "pacco", "consegna", "tracking",
                "shipping", "shipped", "parcel", "delivery", "package")
-
-MAX_RENDERED = sandbox.MAX_OUTPUT  # characters: far beyond any post; a template making more is
-# refused, like one that does too much work (:mod:`.sandbox`)
-
-
-class TemplateProblem(ValueError):
-    """An owner's template that cannot be used: the reason, for the admin."""
-
-
-class TemplateLimit(TemplateProblem):
-    """An owner's template over one of the sandbox's bounds (``limit``: work, time, value,
-    output, template; ``most``: the bound)."""
-
-    def __init__(self, reason: str, limit: str, most: float) -> None:
-        super().__init__(reason)
-        self.limit, self.most = limit, most
 
 
 @dataclasses.dataclass
@@ -114,35 +98,12 @@ def reply_language(case: Case, shop: Shop) -> str:
 
 # --- rendering ------------------------------------------------------------------------------------
 
-def render(template: str, context: dict[str, Any]) -> str:
-    """Render one template in the sandbox; raise TemplateProblem with a readable reason."""
-    try:
-        text = sandbox.render(template, context)
-    except sandbox.RenderLimit as exc:
-        raise TemplateLimit(str(exc), exc.limit, exc.most) from exc
-    except TemplateError as exc:
-        raise TemplateProblem(f"{type(exc).__name__}: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - whatever an owner's template does wrong
-        raise TemplateProblem(f"the template failed: {type(exc).__name__}: {exc}") from exc
-    return " ".join(text.split())
-
-
 def template_for(shop: Shop, key: str) -> tuple[str, bool]:
     """The owner's template for ``key`` if there is one, else the default; (text, is_owner's)."""
     owned = ((shop.settings or {}).get("reply_templates") or {}).get(key)
     if owned:
         return owned, True
     return DEFAULTS[key], False
-
-
-def price_text(amount: Decimal | None, currency: str, lang: str) -> str | None:
-    if amount is None:
-        return None
-    value = f"{Decimal(amount):.2f}"
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency)
-    if lang == "it":
-        return f"{value.replace('.', ',')} {symbol}"
-    return f"{symbol}{value}" if len(symbol) == 1 else f"{value} {symbol}"
 
 
 def public_context(shop: Shop, product: Product | None, lang: str, *, dm: bool,
@@ -291,18 +252,6 @@ def case_product(s: Session, case: Case) -> Product | None:
     return s.scalar(select(Product).join(PostProduct, PostProduct.product_id == Product.id)
                     .join(Post, Post.id == PostProduct.post_id)
                     .where(Post.case_id == case.id).order_by(Post.created_at.desc()).limit(1))
-
-
-def sending_account(s: Session, post: Post) -> SocialAccount | None:
-    """The shop's account that answers: the one that found the post, else any active one on
-    the same network (imported posts have none: the owner answers by hand)."""
-    if post.social_account_id is not None:
-        account = s.get(SocialAccount, post.social_account_id)
-        if account is not None and account.network != "archive":
-            return account
-    return s.scalar(select(SocialAccount).where(SocialAccount.network == post.network,
-                                                SocialAccount.active.is_(True))
-                    .order_by(SocialAccount.id).limit(1))
 
 
 def can_dm(network: str) -> bool:

@@ -6,8 +6,8 @@ bare "no", stay calm, and move personal details to a private channel.
 
 ``public`` templates are rendered with public facts only (the shop, the product from the catalog,
 whether a private message follows, the "is this your order?" link): no variable of theirs can hold
-a customer's data, and the never-public check (:mod:`.public`) still reads what they produce,
-owner edits included. ``private`` templates (direct messages) may use the order.
+a customer's data, and the never-public check (:mod:`arrosto.outbox.public`) still reads what
+they produce, owner edits included. ``private`` templates (direct messages) may use the order.
 
 Owners override any of them from the admin (stored in ``Shop.settings["reply_templates"]`` under
 the same key); they are rendered in Jinja's sandbox.
@@ -199,8 +199,6 @@ DEFAULTS: dict[str, str] = {
         "{{ contact }} or send us a private message{% else %}Send us a private message"
         "{% endif %} and we'll answer today.{% endif %}",
 }
-
-NOTIFY_WORDS = {"it": "avvisami", "en": "notify me"}
 
 # order status as the private templates say it
 STATUS_WORDS = {

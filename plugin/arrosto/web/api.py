@@ -6,7 +6,7 @@ A request authenticates with one of the shop's API tokens (``Authorization: Bear
 :mod:`arrosto.access` and ``arrosto api-token``), never with the admin's cookie session, so the
 blueprint is exempt from CSRF. Every read goes through the token's shop session: another shop's
 id is a 404. The two writes call what the admin and the CLI call: approving a reply is the
-inbox's :func:`arrosto.support.send.approve`, approving a promotion is
+inbox's :func:`arrosto.outbox.send.approve`, approving a promotion is
 :func:`arrosto.promotions.outreach.approve_promotion`.
 
 Responses are Pydantic models; their JSON Schemas (2020-12, as OpenAPI 3.1 uses) are the
@@ -776,7 +776,7 @@ def case(case_id: int):
 def approve_reply(case_id: int, message_id: int):
     """The inbox's approval: the never-public check and the sending rules, then the send is
     queued once the approval is committed."""
-    from ..support import send
+    from ..outbox import send
 
     body = _json_body()
     try:
@@ -867,8 +867,8 @@ def promotion(promotion_id: int):
 def approve_promotion(promotion_id: int):
     """What ``arrosto promotions approve`` does: the automated groups get their messages, one
     announcement per account; the owner's group waits in the owner's queue."""
+    from ..outbox.send import NotAllowed
     from ..promotions.outreach import approve_promotion as approve
-    from ..support.send import NotAllowed
 
     body = _json_body()
     if body is not NO_BODY and body != {}:

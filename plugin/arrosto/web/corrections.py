@@ -81,7 +81,7 @@ def _rebuild(shop_id: int) -> None:
 @bp.post("/posts/<int:post_id>/correct")
 @shop_required
 def correct(post_id: int):
-    from ..support.send import queue_sends
+    from ..outbox.send import queue_sends
 
     with current_db().transaction(g.shop.id) as s:
         post = _post_or_404(s, post_id)

@@ -46,10 +46,13 @@ from ..models import (
     Shop,
     utcnow,
 )
+from ..outbox import render as rendering
+from ..outbox import sandbox
+from ..outbox import send as outbox
+from ..outbox.public import PersonalDataInPublic, check_public, private_data
 from ..social import length_rule
-from ..support import drafts, sandbox, send, sla
+from ..support import drafts, send, sla
 from ..support import link as linking
-from ..support.public import PersonalDataInPublic, check_public, private_data
 from ..support.templates import DEFAULTS, LANGUAGES, template_key
 from . import current_db
 from .admin import PAGE, shop_required
@@ -423,12 +426,12 @@ def approve_message(case_id: int, message_id: int):
     text = request.form.get("text", "")
     try:
         with current_db().transaction(g.shop.id) as s:
-            send.approve(s, _message_or_404(s, case_id, message_id), text=text)
-    except send.NotAllowed as exc:
+            outbox.approve(s, _message_or_404(s, case_id, message_id), text=text)
+    except outbox.NotAllowed as exc:
         return _case_page(case_id, problem=(message_id, str(exc)), edited={message_id: text},
                           status=400)
     try:
-        send.queue_sends([message_id])
+        outbox.queue_sends([message_id])
     except Exception:  # noqa: BLE001 - the queue's backend; the approval itself stands
         log.exception("message %s approved but not queued", message_id)
         flash(gettext("Approved, but the job queue did not answer: the reply waits until the "
@@ -459,7 +462,7 @@ def sent_by_hand(case_id: int, message_id: int):
             return redirect(url_for("inbox.case", case_id=case_id))
         if text:
             message.text = text
-        send.mark_sent_by_hand(s, message)
+        outbox.mark_sent_by_hand(s, message)
     flash(gettext("Recorded as sent by you: the case now waits for the customer."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
 
@@ -614,12 +617,12 @@ def _render_all(template: str, variants: list[tuple[dict[str, Any], str, Any]]
     for context, label, check in variants:
         try:
             shown.append(_render(template, context, label, check))
-        except drafts.TemplateLimit as exc:
+        except rendering.TemplateLimit as exc:
             return [Preview(label, None, [limit_reason(exc)])]
     return shown
 
 
-def limit_reason(exc: drafts.TemplateLimit) -> str:
+def limit_reason(exc: rendering.TemplateLimit) -> str:
     """Why the sandbox stopped an owner's template, in the owner's language."""
     most = format_decimal(exc.most)
     if exc.limit in ("work", "time"):
@@ -639,12 +642,12 @@ def limit_reason(exc: drafts.TemplateLimit) -> str:
 
 
 def _render(template: str, context: dict[str, Any], label: str, check) -> Preview:
-    """One variant rendered; raises drafts.TemplateLimit for :func:`_render_all`."""
+    """One variant rendered; raises rendering.TemplateLimit for :func:`_render_all`."""
     try:
-        text = drafts.render(template, context)
-    except drafts.TemplateLimit:
+        text = rendering.render(template, context)
+    except rendering.TemplateLimit:
         raise
-    except drafts.TemplateProblem as exc:
+    except rendering.TemplateProblem as exc:
         reason = str(exc)
         named = re.search(r"'(\w+)' is undefined", reason)
         if check is not None and named and named.group(1) in PRIVATE_VARIABLES:

@@ -4,7 +4,7 @@ the reply drafts answer questions from).
 
 Every read and write goes through the signed-in shop (:func:`.admin.shop_required`), so another
 shop's opt-out or export is a 404. The work is the domain's (:mod:`arrosto.privacy`,
-:mod:`arrosto.promotions.consent`); the settings are the same ``Shop.settings`` keys the code
+:mod:`arrosto.outbox.consent`); the settings are the same ``Shop.settings`` keys the code
 that uses them reads (``auto_send``, ``sla_hours``, ``promotions``, ``faq``), with the same
 defaults. The log says what was done, never to whom.
 """
@@ -52,8 +52,8 @@ from ..models import (
     SyncBookmark,
     utcnow,
 )
+from ..outbox.consent import record_opt_out
 from ..privacy import drop_exports, export_customer, redact_customer
-from ..promotions.consent import record_opt_out
 from ..promotions.outreach import SETTINGS as PROMOTION_DEFAULTS
 from ..promotions.outreach import promotion_settings
 from ..support import send, sla

@@ -46,6 +46,7 @@ from ..models import (
     Watcher,
     utcnow,
 )
+from ..outbox.send import NotAllowed
 from ..promotions.attribution import promotion_results
 from ..promotions.audience import Person, people_to_follow
 from ..promotions.outreach import (
@@ -60,7 +61,6 @@ from ..promotions.outreach import (
     send_by_owner,
 )
 from ..promotions.triggers import create_manual_promotion
-from ..support.send import NotAllowed
 from . import current_db
 from .admin import PAGE, shop_required
 

@@ -21,11 +21,20 @@ from sqlalchemy import select
 
 import arrosto
 from arrosto.models import Message, Outreach, Promotion, SocialAccount, Watcher
+from arrosto.outbox.send import NotAllowed, send_message, send_message_job
 from arrosto.promotions.audience import build_audience
 from arrosto.promotions.outreach import approve_promotion, send_by_owner, send_outreach
-from arrosto.support.send import NotAllowed, send_message, send_message_job
 
-from .people import NETWORKS, NOW, SHOP_HANDLES, Recorder, a_post, a_promotion, a_shop, handle
+from ..promotions.people import (
+    NETWORKS,
+    NOW,
+    SHOP_HANDLES,
+    Recorder,
+    a_post,
+    a_promotion,
+    a_shop,
+    handle,
+)
 
 PACKAGE = Path(arrosto.__file__).parent
 WRITES = {"reply", "direct_message", "publish"}
@@ -101,14 +110,14 @@ def senders(gated: set[str]) -> set[str]:
 
 # --- structure --------------------------------------------------------------------------------
 
-GATED = {"arrosto.support.send:send_message"}
+GATED = {"arrosto.outbox.send:send_message"}
 
 
 def test_every_network_write_is_behind_the_gate():
     sites = write_sites()
     assert set(sites) == GATED, (
         f"a new send path: {sorted(set(sites) - GATED)} — route it through "
-        "arrosto.support.send.send_message, or gate it with check_sendable and drive it here")
+        "arrosto.outbox.send.send_message, or gate it with check_sendable and drive it here")
     for name in sites:
         node = functions()[name]
         gate_lines = [line for call, line in calls(node) if call == GATE]
@@ -242,8 +251,8 @@ def drive_send_by_owner(db, settings, network, recorder, monkeypatch):
 
 
 DRIVERS: dict[str, Callable] = {
-    "arrosto.support.send:send_message": drive_send_message,
-    "arrosto.support.send:send_message_job": drive_send_message_job,
+    "arrosto.outbox.send:send_message": drive_send_message,
+    "arrosto.outbox.send:send_message_job": drive_send_message_job,
     "arrosto.promotions.outreach:_send_shop": drive_send_shop,
     "arrosto.promotions.outreach:send_by_owner": drive_send_by_owner,
 }

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from arrosto.errors import FatalPlatformError, RetryableError
 from arrosto.models import Case, Message, OptOut, Post, Shop, SocialAccount
+from arrosto.outbox.send import NotAllowed, approve, mark_sent_by_hand, send_message
 from arrosto.social.base import Sent
 from arrosto.support.cases import attend
-from arrosto.support.send import NotAllowed, approve, mark_sent_by_hand, send_message
 from arrosto.support.sla import flag_overdue, overdue_cases
 
 from ..factories import make_shop
@@ -235,7 +235,7 @@ def test_unanswered_complaints_are_flagged_after_the_promise(db, settings):
 
 def test_an_approved_message_left_behind_is_queued_again(app, db, monkeypatch):
     """Approved while the queue was down: the periodic sweep queues it, once it is old enough."""
-    from arrosto.support import send as send_module
+    from arrosto.outbox import send as send_module
 
     shop_id, case_id = a_case(db)
     _, ids = drafts(db, shop_id, case_id)

@@ -9,13 +9,13 @@ punctuation and number formats folded: ``#1001``, ``n. 1001``, ``34,50``, ``34.5
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ArrostoError
+from ..text import fold
 
 
 class PersonalDataInPublic(ArrostoError):
@@ -36,7 +36,7 @@ class Private:
     amounts: set[Decimal] = field(default_factory=set)
 
     def add_words(self, kind: str, value: str | None, *, min_length: int = 2) -> None:
-        folded = fold(value or "")
+        folded = folded_words(value or "")
         if len(folded.replace(" ", "")) >= min_length:
             self.words.setdefault(kind, set()).add(folded)
 
@@ -54,11 +54,10 @@ class Private:
             self.amounts.add(amount.quantize(Decimal("0.01")))
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces, single spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w@.+-]+|_", " ", text).split())
+def folded_words(text: str) -> str:
+    """Folded (:func:`arrosto.text.fold`), punctuation as spaces (``@ . + -`` kept: e-mail
+    addresses), single spaces."""
+    return " ".join(re.sub(r"[^\w@.+-]+|_", " ", fold(text)).split())
 
 
 def private_data(*, customer: Any = None, order: Any = None, orders: Iterable[Any] = (),
@@ -101,7 +100,7 @@ def private_data(*, customer: Any = None, order: Any = None, orders: Iterable[An
 def _add_name(found: Private, name: str | None) -> None:
     """A name as a whole and each of its parts of three letters or more, particles aside."""
     found.add_words("name", name, min_length=3)
-    for part in fold(name or "").split():
+    for part in folded_words(name or "").split():
         if part not in PARTICLES:
             found.add_words("name", part, min_length=3)
 
@@ -122,7 +121,7 @@ def found_kinds(text: str, private: Private, allowed: Iterable[str] = ()) -> set
         if safe:
             text = text.replace(safe, " ")
     kinds: set[str] = set()
-    folded = f" {fold(text)} "
+    folded = f" {folded_words(text)} "
     for kind, values in private.words.items():
         for value in values:
             if re.search(rf"(?<![\w]){re.escape(value)}(?![\w])", folded):

@@ -11,12 +11,12 @@ from arrosto.listening.ingest import store_posts
 from arrosto.listening.keywords import refresh_keywords
 from arrosto.listening.pipeline import process_new_posts
 from arrosto.models import Message, OptOut, Outreach, Post, Promotion, Shop, Watcher
-from arrosto.promotions.consent import handle_consent, is_notify_request, is_opt_out
+from arrosto.outbox.consent import handle_consent, is_notify_request, is_opt_out
+from arrosto.outbox.send import send_message
 from arrosto.promotions.outreach import approve_promotion, owner_queue, send_outreach
 from arrosto.social.base import PostData
-from arrosto.support.send import send_message
 
-from .people import NOW, Recorder, a_post, a_promotion, a_shop, product_id, the_people
+from ..promotions.people import NOW, Recorder, a_post, a_promotion, a_shop, product_id, the_people
 
 
 @pytest.mark.parametrize(("text", "stop", "notify"), [
@@ -129,6 +129,22 @@ def test_stop_is_honoured_at_once_everywhere_and_confirmed_once(db, settings):
         assert handle_consent(s, s.get(Shop, shop_id), [again.id], NOW) == []
         assert s.scalar(select(func.count(Message.id)).where(
             Message.kind == "opt_out_confirmation", Message.recipient_id == who["wanda"])) == 1
+
+
+@pytest.mark.parametrize(("network", "call"), [("x", "dm"), ("mastodon", "reply")])
+def test_a_private_stop_is_confirmed_privately_as_the_network_allows(db, settings, network,
+                                                                     call):
+    """X keeps direct messages apart from posts: the confirmation is a direct message. On
+    Mastodon a reply to a direct post stays direct: the confirmation is that reply."""
+    shop_id = a_shop(db)
+    with db.transaction(shop_id) as s:
+        stop = a_post(s, network, "ada", "stop", intent="other", product=None,
+                      addresses_shop=True, source="dm", days_ago=0)
+        approved = handle_consent(s, s.get(Shop, shop_id), [stop.id], NOW)
+    assert len(approved) == 1
+    recorder = Recorder(network)
+    assert send_message(db, settings, approved[0], network=recorder, now=NOW) == "sent"
+    assert [c[0] for c in recorder.writes()] == [call]
 
 
 def test_asking_again_after_stop_is_consent_again(db):

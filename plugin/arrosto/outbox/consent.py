@@ -1,5 +1,5 @@
-"""Consent and opt-out, read from what people write to the shop, and the rule every automated
-message is checked against.
+"""Consent and opt-out, read from what people write to the shop (support, promotions and the
+listening pipeline alike).
 
 A reply or mention saying "notify me" / "avvisami" / "fammi sapere" — to a shop reply about a
 product, or naming a product — records a :class:`~arrosto.models.Watcher` for that product, with
@@ -8,10 +8,7 @@ the network, the post that gave consent, its text and time. "stop", "basta", "un
 are revoked and every proposed or queued outreach to them skipped at once, and one confirmation
 reply is queued — once (its idempotency key names the person).
 
-:func:`basis_problem` is what the send path (:func:`arrosto.support.send.check_sendable`) asks of
-every automated message: does the person's own history bear out the reason the row gives
-(``engaged``: they addressed the shop in this conversation or wrote to it privately;
-``watcher``: they asked to be told, and the message answers their consent or their own message)?
+What the person's record then allows is checked at sending by :mod:`.basis`.
 """
 from __future__ import annotations
 
@@ -23,21 +20,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import (
-    Case,
-    Message,
-    OptOut,
-    Outreach,
-    Post,
-    PostProduct,
-    PromotionProduct,
-    Shop,
-    Watcher,
-    utcnow,
-)
-from ..support.public import fold
+from ..models import Message, OptOut, Outreach, Post, PostProduct, Shop, Watcher, utcnow
+from ..text import fold
+from .render import language, render_owned
+from .send import NotAllowed, approve, reply_channel, sending_account
 
 log = logging.getLogger(__name__)
+
+# the word that makes a watcher, as the messages that invite it say it
+NOTIFY_WORDS = {"it": "avvisami", "en": "notify me"}
 
 # whole words or phrases, on the folded text (lower case, no accents: "più" is "piu")
 NOTIFY_PHRASES = ("notify me", "avvisami", "avvisatemi", "fammi sapere", "fatemi sapere",
@@ -55,7 +46,7 @@ _URL = re.compile(r"https?://\S+")
 
 def _words(text: str) -> list[str]:
     text = _URL.sub(" ", _MENTION.sub(" ", text))
-    return re.sub(r"[^\w]+", " ", fold(text)).split()
+    return re.sub(r"[^\w]+|_", " ", fold(text)).split()
 
 
 def _has_phrase(words: list[str], phrases: tuple[str, ...]) -> bool:
@@ -203,10 +194,6 @@ def queue_confirmation(s: Session, shop: Shop, opt_out: OptOut, post: Post,
                        now: dt.datetime) -> Message | None:
     """One confirmation reply to the "stop" (automated: they wrote to the shop), never a
     second one for the same person."""
-    from ..support.drafts import sending_account
-    from ..support.send import NotAllowed, approve
-    from .messages import opt_out_confirmation
-
     key = f"opt_out:{opt_out.network}:{opt_out.person_id}"
     if s.scalar(select(Message.id).where(Message.idempotency_key == key)):
         return None
@@ -214,7 +201,7 @@ def queue_confirmation(s: Session, shop: Shop, opt_out: OptOut, post: Post,
     text = opt_out_confirmation(shop, post.lang)
     message = Message(kind="opt_out_confirmation", network=post.network,
                       social_account_id=account.id if account is not None else None,
-                      channel="dm" if post.source == "dm" and post.network == "x" else "public",
+                      channel=reply_channel(post),
                       in_reply_to_post_id=post.id, recipient_id=post.author_id,
                       recipient_handle=post.author_handle, audience_basis="engaged",
                       automated=True, text=text, idempotency_key=key)
@@ -232,65 +219,18 @@ def queue_confirmation(s: Session, shop: Shop, opt_out: OptOut, post: Post,
     return message
 
 
-# --- the rule, checked at sending -----------------------------------------------------------------
-
-def basis_problem(s: Session, message: Message) -> str | None:
-    """Why this automated message may not go to its recipient, or None when their own posts
-    bear out its ``audience_basis``."""
-    if not message.recipient_id:
-        return "an automated message only answers a person; the owner publishes this one"
-    target = s.get(Post, message.in_reply_to_post_id) if message.in_reply_to_post_id else None
-    if target is not None and (target.network != message.network
-                               or target.author_id != message.recipient_id):
-        return "an automated reply only answers the recipient's own post"
-    if message.channel != "dm" and target is None:
-        return "an automated message is a reply to the person's own post"
-    if message.audience_basis == "engaged":
-        if _engaged(s, message, target):
-            return None
-        if message.channel == "dm":
-            return ("a direct message goes only to someone who wrote to the shop privately "
-                    "first: the owner may send this one")
-        return ("this person did not address the shop first: the owner may write to them, "
-                "one at a time, as a person")
-    watched = select(Watcher).where(Watcher.network == message.network,
-                                    Watcher.person_id == message.recipient_id,
-                                    Watcher.revoked_at.is_(None))
-    outreach = s.scalar(select(Outreach).where(Outreach.message_id == message.id)) \
-        if message.id is not None else None
-    if outreach is not None:
-        watched = watched.where(Watcher.product_id.in_(
-            select(PromotionProduct.product_id)
-            .where(PromotionProduct.promotion_id == outreach.promotion_id)))
-    watchers = list(s.scalars(watched))
-    if not watchers:
-        return "this person did not ask to be told (no consent on record)"
-    if message.channel == "dm":
-        return None if _wrote_privately(s, message) else \
-            "a direct message goes only to someone who wrote to the shop privately first"
-    if target.id in {w.consent_post_id for w in watchers} or target.addresses_shop:
-        return None
-    return "a watcher is answered on their consent post or on a post of theirs to the shop"
+# the confirmation's text; the owner's version (``Shop.settings["promotion_templates"]``, same
+# keys) wins
+OPT_OUT_TEMPLATES = {
+    "it/opt_out":
+        "Fatto: non ti scriveremo più. Se cambi idea, rispondi «avvisami» a un nostro post.",
+    "en/opt_out":
+        "Done: we won't write to you again. If you change your mind, reply \"notify me\" to "
+        "one of our posts.",
+}
 
 
-def _engaged(s: Session, message: Message, target: Post | None) -> bool:
-    if message.channel == "dm":
-        return _wrote_privately(s, message)
-    if target.addresses_shop:
-        return True
-    in_conversation = select(Post.id).where(
-        Post.network == message.network, Post.author_id == message.recipient_id,
-        Post.addresses_shop.is_(True), Post.thread_id == target.thread_id)
-    if target.thread_id and s.scalar(in_conversation.limit(1)):
-        return True
-    if message.case_id:
-        case = s.get(Case, message.case_id)
-        return bool(case is not None and case.addresses_shop
-                    and case.author_id == message.recipient_id)
-    return False
-
-
-def _wrote_privately(s: Session, message: Message) -> bool:
-    return bool(s.scalar(select(Post.id).where(
-        Post.network == message.network, Post.author_id == message.recipient_id,
-        Post.source == "dm", Post.is_own.is_(False)).limit(1)))
+def opt_out_confirmation(shop: Shop, lang: str | None) -> str:
+    key = f"{language(lang, shop)}/opt_out"
+    return render_owned(shop, "promotion_templates", key, OPT_OUT_TEMPLATES[key],
+                        {"shop_name": shop.name}, [])
