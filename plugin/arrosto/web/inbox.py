@@ -47,8 +47,7 @@ from ..models import (
     utcnow,
 )
 from ..social import length_rule
-from ..support import drafts, sandbox, send, sla
-from ..support import link as linking
+from ..support import drafts, linking, sandbox, send, sla
 from ..support.public import PersonalDataInPublic, check_public, private_data
 from ..support.templates import DEFAULTS, LANGUAGES, template_key
 from . import current_db
