@@ -418,9 +418,7 @@ class LinkIndex:
                 self.add_customer(*row)
         order_ids: list[int] | None = None
         if orders is not None or customers is None:
-            stmt = select(Order.id, Order.number, Order.name, Order.customer_id, Order.email,
-                          Order.shipping_name, epoch(Order.created_at), Order.fulfillment_status,
-                          Order.financial_status, epoch(Order.cancelled_at))
+            stmt = select(*order_columns(epoch))
             if orders is not None:
                 stmt = stmt.where(orders)
             rows = s.execute(stmt).all()
@@ -444,15 +442,26 @@ class LinkIndex:
                 for r in s.execute(fulfilments).all():
                     add_fulfillment(*r)
         if identities is None:
-            identities = s.execute(select(
-                SocialIdentity.network, SocialIdentity.handle, SocialIdentity.author_id,
-                SocialIdentity.customer_id, SocialIdentity.verified_by))
+            identities = s.execute(select(*IDENTITY_COLUMNS))
         self.load_identities(identities)
         self.finish()
 
     def load_identities(self, rows: Iterable[Any]) -> None:
         for r in rows:
             self.add_identity(r.network, r.handle, r.author_id, r.customer_id, r.verified_by)
+
+
+def order_columns(epoch: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The columns of an order that :meth:`LinkIndex.add_order` takes, in its order (``epoch``:
+    :func:`epoch_sql` of the session)."""
+    return (Order.id, Order.number, Order.name, Order.customer_id, Order.email,
+            Order.shipping_name, epoch(Order.created_at), Order.fulfillment_status,
+            Order.financial_status, epoch(Order.cancelled_at))
+
+
+#: the columns of a SocialIdentity that :meth:`LinkIndex.load_identities` reads
+IDENTITY_COLUMNS = (SocialIdentity.network, SocialIdentity.handle, SocialIdentity.author_id,
+                    SocialIdentity.customer_id, SocialIdentity.verified_by)
 
 
 def to_epoch(value: dt.datetime | float | None) -> float | None:

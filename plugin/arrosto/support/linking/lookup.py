@@ -11,7 +11,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import Case, Customer, Order, Post, SocialIdentity
-from .index import LinkIndex, chunks, epoch_sql, no_gc, persons_for_guess, to_epoch
+from .index import (
+    IDENTITY_COLUMNS,
+    LinkIndex,
+    chunks,
+    epoch_sql,
+    no_gc,
+    order_columns,
+    persons_for_guess,
+    to_epoch,
+)
 from .names import name_guesses, name_query_terms
 from .signals import extract_signals, order_name_key
 
@@ -41,15 +50,11 @@ def index_for_case(s: Session, case: Case | Any, posts: Sequence[Post | Any]) ->
             found.update(s.execute(select(Order.id, Order.customer_id)
                                    .where(Order.email.in_(emails))).all())
         identified = {c for c in found.values() if c is not None}
-        identity_rows = list(s.execute(select(
-            SocialIdentity.network, SocialIdentity.handle, SocialIdentity.author_id,
-            SocialIdentity.customer_id, SocialIdentity.verified_by).where(
+        identity_rows = list(s.execute(select(*IDENTITY_COLUMNS).where(
             SocialIdentity.network == signals.network,
             SocialIdentity.handle == signals.handle)))
         if not identity_rows and signals.author_id:
-            identity_rows = list(s.execute(select(
-                SocialIdentity.network, SocialIdentity.handle, SocialIdentity.author_id,
-                SocialIdentity.customer_id, SocialIdentity.verified_by).where(
+            identity_rows = list(s.execute(select(*IDENTITY_COLUMNS).where(
                 SocialIdentity.network == signals.network,
                 SocialIdentity.author_id == signals.author_id)))
         identified.update(r.customer_id for r in identity_rows)
@@ -77,10 +82,7 @@ def index_for_case(s: Session, case: Case | Any, posts: Sequence[Post | Any]) ->
         guest_orders: list[int] = []
         patterns = [f"{f} %" for f in firsts] + [f"% {t}" for t in lasts]
         if patterns:
-            rows = s.execute(select(
-                Order.id, Order.number, Order.name, Order.customer_id, Order.email,
-                Order.shipping_name, epoch(Order.created_at), Order.fulfillment_status,
-                Order.financial_status, epoch(Order.cancelled_at)).where(
+            rows = s.execute(select(*order_columns(epoch)).where(
                 Order.customer_id.is_(None),
                 or_(*(func.lower(Order.shipping_name).like(p) for p in patterns)))).all()
             for row in rows:
