@@ -209,8 +209,9 @@ def name_query_terms(author_name: str, handle: str) -> tuple[set[str], set[str]]
 
 # --- name similarity ------------------------------------------------------------------------------
 
-def first_similarity(guess: str, name: str) -> float:
-    """0-100: exact 100, nickname 95, a part of a compound name 88, truncated 85, else fuzzy."""
+def _plain_similarity(guess: str, name: str) -> float | None:
+    """The scores a first name and a surname share: nothing to compare 0, the same 100 (spaces
+    aside), an initial 100 if it fits; None when it takes a closer look."""
     if not guess or not name:
         return 0.0
     g, n = guess.replace(" ", ""), name.replace(" ", "")
@@ -218,6 +219,15 @@ def first_similarity(guess: str, name: str) -> float:
         return 100.0
     if len(g) == 1:
         return 100.0 if n.startswith(g) else 0.0
+    return None
+
+
+def first_similarity(guess: str, name: str) -> float:
+    """0-100: exact 100, nickname 95, a part of a compound name 88, truncated 85, else fuzzy."""
+    plain = _plain_similarity(guess, name)
+    if plain is not None:
+        return plain
+    g, n = guess.replace(" ", ""), name.replace(" ", "")
     if n in NICK_TO_NAMES.get(g, ()) or g in NICK_TO_NAMES.get(n, ()):
         return 95.0
     if " " in name and g in name.split():
@@ -230,16 +240,13 @@ def first_similarity(guess: str, name: str) -> float:
 
 
 def last_similarity(guess: str, name: str) -> float:
-    if not guess or not name:
-        return 0.0
+    """0-100: exact 100, the last word of a compound surname 92, truncated 88, else fuzzy."""
+    plain = _plain_similarity(guess, name)
+    if plain is not None:
+        return plain
     g, n = guess.replace(" ", ""), name.replace(" ", "")
-    if g == n:
-        return 100.0
-    if len(g) == 1:
-        return 100.0 if n.startswith(g) else 0.0
     if " " in name and g == name.split()[-1]:
         return 92.0
     if len(g) >= 4 and n.startswith(g):
         return 88.0
     return fuzz.ratio(g, n)
-
