@@ -234,8 +234,9 @@ def raw_automaton(folder: Path):
     """The baseline: the same terms, hashtag forms and shop names in a plain automaton."""
     import ahocorasick
 
-    from arrosto.listening.keywords import brand_phrases, hashtag_form
+    from arrosto.listening.keywords import brand_phrases
     from arrosto.listening.match import has_hashtag_form
+    from arrosto.listening.vocabulary import hashtag_form
 
     automaton = ahocorasick.Automaton()
     names = [" ".join(tokens) for tokens in brand_phrases(BRAND, HANDLES)]

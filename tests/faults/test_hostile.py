@@ -18,8 +18,8 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from arrosto.listening.ingest import store_posts
-from arrosto.listening.keywords import normalize
 from arrosto.listening.pipeline import process_new_posts
+from arrosto.listening.vocabulary import normalize
 from arrosto.models import (
     Case,
     Message,

@@ -8,16 +8,13 @@ from sqlalchemy import select
 
 from arrosto.demo import load_demo
 from arrosto.listening.keywords import (
-    GENERIC_WORDS,
     CatalogStats,
     add_keyword,
-    key_words,
-    normalize,
     refresh_keywords,
     remove_keyword,
     terms_for,
-    words,
 )
+from arrosto.listening.vocabulary import GENERIC_WORDS, key_words, normalize, words
 from arrosto.models import Product, ProductKeyword, Shop
 from arrosto.shops.base import ProductData, VariantData
 from arrosto.shops.demo import data_file

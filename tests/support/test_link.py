@@ -37,7 +37,7 @@ from arrosto.support.evaluate import (
     write_complaints,
     write_shop,
 )
-from arrosto.support.link import (
+from arrosto.support.linking import (
     AUTO_LINK_THRESHOLD,
     LinkIndex,
     confirm_link,
@@ -581,7 +581,7 @@ MEASURE = """
 import json, sys, time
 from arrosto import create_app
 from arrosto.models import Case
-from arrosto.support.link import LinkIndex, link_cases
+from arrosto.support.linking import LinkIndex, link_cases
 import datetime as dt
 shop_id, case_ids, now = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 db = create_app().extensions["arrosto.db"]

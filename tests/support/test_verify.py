@@ -21,7 +21,7 @@ from arrosto.models import (
     SocialIdentity,
     VerificationAttempt,
 )
-from arrosto.support.link import link_case
+from arrosto.support.linking import link_case
 from arrosto.support.verify import (
     check_order,
     client_digest,

@@ -20,7 +20,7 @@ from arrosto import models
 from arrosto.access import create_api_token, revoke_api_token, verify_api_token
 from arrosto.cli import cli
 from arrosto.models import ApiToken, Case, Message, Outreach, ProductKeyword, Promotion
-from arrosto.support import link as linking
+from arrosto.support import linking
 from arrosto.web.api import openapi_document
 
 from ..promotions.people import NOW, Recorder, a_promotion, a_shop, the_people

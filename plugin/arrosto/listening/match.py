@@ -1,7 +1,7 @@
 """Which products a post talks about: one Aho-Corasick pass over the post for the whole catalog,
 the shop's names and handles.
 
-The post is folded like the terms (:mod:`arrosto.listening.keywords`: lower case, accents
+The post is folded like the terms (:mod:`arrosto.listening.vocabulary`: lower case, accents
 folded, every other character a space) and padded with a space; every term is in the automaton
 between two spaces, so a match starts and ends on a word boundary ("moka" is never found in
 "smokato") and one ``iter`` finds every term of every product.
@@ -24,16 +24,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Post, PostProduct, Product, ProductKeyword, Shop
-from .keywords import (
-    _FOLD_BYTES,
+from .keywords import ambiguity, brand_phrases, shop_handles
+from .vocabulary import (
     VARIANT_WORDS,
-    ambiguity,
-    brand_phrases,
+    ascii_bytes,
     content,
     hashtag_form,
     is_context_word,
     normalize,
-    shop_handles,
 )
 
 log = logging.getLogger(__name__)
@@ -63,12 +61,12 @@ def has_hashtag_form(term: str) -> bool:
 def post_text(text: str) -> str:
     """The post as the automaton reads it: ' la miscela vesuvio in moka da 3  caffe '.
 
-    The same folding as :func:`arrosto.listening.keywords.words` in one encode and one
-    translate: every character that is not a letter or digit is a space, so a term between
+    The same folding as :func:`arrosto.listening.vocabulary.words` (one encode and one
+    translate): every character that is not a letter or digit is a space, so a term between
     spaces starts and ends on word boundaries. Runs of spaces are left as they are (a name
     broken by punctuation, 'Miscela, Vesuvio', is not the name) and camelCase is not split:
     '#MiscelaVesuvio' becomes 'miscelavesuvio', the hashtag form of the term."""
-    return (b" %b " % text.encode("latin-1", "ignore").translate(_FOLD_BYTES)).decode()
+    return f" {ascii_bytes(text).decode()} "
 
 
 class Matcher:
@@ -150,8 +148,7 @@ class Matcher:
         """The products (and the shop) that ``text`` names, in the order they first appear."""
         if not self.terms:
             return []
-        # post_text(), inlined: this is the hot loop
-        padded = (b" %b " % text.encode("latin-1", "ignore").translate(_FOLD_BYTES)).decode()
+        padded = post_text(text)
         hits = list(self._automaton.iter(padded))
         if not hits:
             return []

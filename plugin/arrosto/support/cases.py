@@ -124,7 +124,7 @@ def attend(s: Session, shop: Shop, cases: list[Case], settings=None) -> list[int
     draft the replies for the author's newest post, and approve those the shop's auto-send
     rule allows. Returns the ids of approved messages, to queue once the transaction commits."""
     from .drafts import draft_replies
-    from .link import link_case, link_cases
+    from .linking import link_case, link_cases
     from .send import auto_approve
 
     cases = [c for c in {c.id: c for c in cases}.values() if c.state != "resolved"]

@@ -75,7 +75,7 @@ def situation(case: Case, order: Order | None, product: Product | None, texts: l
             return "complaint_unlinked"
         state = order_state(order)
         if state in ("delivered", "in_transit"):
-            from .link import find_topics
+            from .linking import find_topics
 
             topics = find_topics(" ".join(texts))
             if "refund" in topics:
@@ -127,7 +127,7 @@ def faq_answer(shop: Shop, texts: list[str], lang: str) -> str | None:
     """The shop's own answer to a common question (``Shop.settings["faq"]``: a list of
     ``{"keywords": [...], "it": "...", "en": "..."}``), the entry with most keywords in the
     question; None when none fits (the owner then writes the answer)."""
-    from .link import fold
+    from ..text import fold
 
     words = f" {fold(' '.join(texts))} "
     best, hits = None, 0

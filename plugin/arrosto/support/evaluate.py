@@ -9,7 +9,7 @@ pseudonymous handles, handles verified as a customer's, direct messages with an 
 products named, waits described in days, and decoy numbers (quantities, prices, years, phone
 numbers, postcodes, another shop's orders).
 
-:func:`evaluate_linking` ranks every complaint with :mod:`arrosto.support.link` and reports the
+:func:`evaluate_linking` ranks every complaint with :mod:`arrosto.support.linking` and reports the
 precision and recall of automatic links, the top-3 recall of the suggestions (over complaints
 whose author did order), a calibration table and the timing; :func:`baseline_linking` does the
 same for "an order-number regex alone". :func:`write_shop` stores a synthetic shop through the
@@ -41,7 +41,8 @@ from ..models import (
     Shop,
     SocialIdentity,
 )
-from .link import AUTO_LINK_THRESHOLD, LinkIndex, fold, rank_candidates
+from ..text import fold
+from .linking import AUTO_LINK_THRESHOLD, LinkIndex, rank_candidates
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ order exists to someone who does not know both values; tries are limited per cas
 client address (kept only as an HMAC), each limit taken by one conditional statement
 (``Case.verify_tries``, :class:`~arrosto.models.VerificationWindow`) so concurrent tries cannot
 pass it, and recorded in :class:`~arrosto.models.VerificationAttempt`.
-A match links the case through :func:`~arrosto.support.link.confirm_link`, records the author's
+A match links the case through :func:`~arrosto.support.linking.confirm_link`, records the author's
 handle as the customer's (``verified_by="verification_page"``) and uses up the link's nonce.
 Domain code: no Flask here (an app is only read for its settings).
 """
@@ -32,7 +32,9 @@ from ..crypto import constant_time_equal, derive_key
 from ..db import dialect_insert
 from ..models import Case, Order, VerificationAttempt, VerificationWindow, utcnow
 from ..settings import Settings
-from .link import _name_key, _shop_prefixes, confirm_link, find_order_numbers
+from .linking import confirm_link, find_order_numbers
+from .linking.lookup import shop_prefixes
+from .linking.signals import order_name_key
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +235,7 @@ _NO_ORDER = ("-", "")  # compared against when no order has the number: the same
 
 
 def _matching_order(s: Session, order_number: str, email_or_postcode: str) -> Order | None:
-    keys = order_number_keys(order_number, _shop_prefixes(s))  # at most one
+    keys = order_number_keys(order_number, shop_prefixes(s))  # at most one
     secret = email_or_postcode.strip()[:MAX_SECRET_CHARS]
     email = normal_email(secret) if "@" in secret else ""
     postcode = "" if email else normal_postcode(secret)
@@ -242,7 +244,7 @@ def _matching_order(s: Session, order_number: str, email_or_postcode: str) -> Or
         ((number, name_key),) = keys
         orders = [o for o in s.scalars(select(Order).where(Order.number == number)
                                        .order_by(Order.id.desc()))
-                  if name_key is None or _name_key(o.name) == name_key]
+                  if name_key is None or order_name_key(o.name) == name_key]
     stored = [(normal_email(o.email or ""), normal_postcode(o.shipping_postcode or ""))
               for o in orders] or [_NO_ORDER]
     found = None

@@ -51,8 +51,7 @@ from ..outbox import sandbox
 from ..outbox import send as outbox
 from ..outbox.public import PersonalDataInPublic, check_public, private_data
 from ..social import length_rule
-from ..support import drafts, send, sla
-from ..support import link as linking
+from ..support import drafts, linking, send, sla
 from ..support.templates import DEFAULTS, LANGUAGES, template_key
 from . import current_db
 from .admin import PAGE, shop_required
