@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..errors import ArrostoError, ConfigError, FatalPlatformError, RetryableError
@@ -100,10 +99,13 @@ class SocialNetwork(ABC):
     # waits for one call before the rate limit goes to the job as RetryableError
     rate_limit_waits: ClassVar[int] = 3
 
-    def __init__(self, account: SocialAccount, *, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, account: SocialAccount, *, sleep: Callable[[float], None] | None = None,
                  max_wait: float = 900.0, **options: Any):
+        """``sleep`` (WaitPolicy's own by default; tests give theirs) and ``max_wait`` make the
+        account's :class:`~arrosto.http.WaitPolicy`; ``options`` are the network's own."""
         self.account = account
-        self.waits = WaitPolicy(sleep=sleep, max_wait=max_wait, max_waits=self.rate_limit_waits)
+        policy = WaitPolicy(max_wait=max_wait, max_waits=self.rate_limit_waits)
+        self.waits = policy if sleep is None else replace(policy, sleep=sleep)
         self.options = options
 
     def __repr__(self) -> str:  # never the credentials
@@ -210,3 +212,15 @@ def comparable(text: str) -> str:
 def aware(moment: dt.datetime) -> dt.datetime:
     """A naive datetime read as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def oauth_refusal(response: Any) -> list[str]:
+    """The ``error`` and ``error_description`` of an OAuth error answer (RFC 6749 §5.2), each
+    cut to 200 characters; [] when the body is not one. Never anything we sent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    return [str(body[key])[:200] for key in ("error", "error_description") if body.get(key)]

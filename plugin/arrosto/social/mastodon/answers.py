@@ -28,6 +28,7 @@ from ...errors import (
     error_for_status,
     retry_after,
 )
+from ..base import oauth_refusal
 
 NETWORK = "mastodon"
 RATE_LIMIT_FALLBACK_WAIT = 60.0  # no usable reset time: Mastodon's windows are 5 minutes
@@ -52,13 +53,8 @@ def answer_error(what: str, response: requests.Response | None, *,
     """The error for an OAuth call that failed, from the HTTP answer it got (if any)."""
     if response is None:
         return RetryableError(f"mastodon {what}: no answer from the instance", platform=NETWORK)
-    detail = ""
-    try:
-        body = response.json()
-        if isinstance(body, dict):
-            detail = str(body.get("error_description") or body.get("error") or "")
-    except ValueError:
-        pass
+    refusal = oauth_refusal(response)  # the description when there is one, else the code
+    detail = refusal[-1] if refusal else ""
     message = f"mastodon {what}: HTTP {response.status_code}" + (f" ({detail})" if detail else "")
     if response.ok:
         return FatalPlatformError(f"mastodon {what}: unexpected answer from the instance",

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from ...errors import AuthError, FatalPlatformError
 from ...http import error_for_response, transport_error
+from ..base import oauth_refusal
 from .answers import TIMEOUT, TimeoutAdapter
 
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
@@ -131,13 +132,7 @@ class XUserAuth(tweepy.OAuth2UserHandler):
 
 def _oauth_reason(response: requests.Response) -> str:
     """The OAuth error code and description X answered (never anything we sent)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    parts = [str(body[key])[:200] for key in ("error", "error_description") if body.get(key)]
+    parts = oauth_refusal(response)
     return f": {' - '.join(parts)}" if parts else ""
 
 
