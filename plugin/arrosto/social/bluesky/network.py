@@ -305,7 +305,6 @@ class BlueskyNetwork(SocialNetwork):
         return self._did
 
     # calls ---------------------------------------------------------------------------------------
-    # calls ---------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[Client], T]) -> T:
         """Run one SDK call (rate limits waited out, errors turned into Arrosto's by
         :meth:`translate`); log in again once when the server refuses the session."""
