@@ -1,5 +1,8 @@
 """Bluesky's text and record formats: post length (300 graphemes, 3000 bytes), search queries,
-AT Protocol datetimes and URIs, and the bsky.app address of a post."""
+AT Protocol datetimes and URIs, and the bsky.app address of a post. Follows the lexicons
+app.bsky.feed.post (``text``: maxGraphemes 300, maxLength 3000) and app.bsky.feed.searchPosts,
+the AT Protocol "Data Model" datetime format, and the search tips of
+bsky.social/about/blog/05-31-2024-search."""
 from __future__ import annotations
 
 import datetime as dt

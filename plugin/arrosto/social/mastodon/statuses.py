@@ -1,5 +1,6 @@
 """Mastodon statuses as Arrosto reads them: their HTML as text, hashtags as Mastodon folds them,
-the order of ids, and fields that may be missing."""
+the order of ids, and fields that may be missing (docs.joinmastodon.org entities/Status,
+api/guidelines: ids are strings, compare them by length then value)."""
 from __future__ import annotations
 
 import re
