@@ -28,9 +28,11 @@ def _x(case: Case, credentials: str | None = json.dumps(x.BEARER)) -> XNetwork:
     return XNetwork(account, sleep=case.sleep, max_wait=case.max_wait, clock=time.time)
 
 
-def _bluesky(case: Case, credentials: dict[str, Any] | None = None) -> BlueskyNetwork:
-    """On a stored session (tokens valid for two hours), so the call is the first request."""
-    session = bsky.FakeBluesky().session_string()
+def _bluesky(case: Case, credentials: dict[str, Any] | None = None, *,
+             stored: bool = True) -> BlueskyNetwork:
+    """On a stored session (tokens valid for two hours), so the call is the first request; or
+    without one, so that the first request is the login (createSession)."""
+    session = bsky.FakeBluesky().session_string() if stored else None
     creds = {"handle": bsky.SHOP_HANDLE, "app_password": bsky.APP_PASSWORD} \
         if credentials is None else credentials
     account = SocialAccount(network="bluesky", handle=bsky.SHOP_HANDLE,
@@ -56,6 +58,12 @@ ROWS: list[Row] = [
         call=lambda network: network.search('"miscela oro"', None),
         ok=Answer(body={"posts": bsky.real_post_views()}),
         bad_config=lambda case: _bluesky(case, credentials={"handle": bsky.SHOP_HANDLE})),
+    # logging in is rate limited on its own (30 per 5 minutes): the same rules hold there
+    Row(name="bluesky", id="bluesky-log-in", build=lambda case: _bluesky(case, stored=False),
+        call=lambda network: network.log_in(),
+        ok=Answer(body=bsky.FakeBluesky().issue()),
+        bad_config=lambda case: _bluesky(case, credentials={"handle": bsky.SHOP_HANDLE},
+                                         stored=False)),
     Row(name="mastodon", build=_mastodon,
         call=lambda network: network.mentions(None),
         ok=Answer(body=masto.recorded_json("test_notifications_mentions_only.yaml", "GET",
