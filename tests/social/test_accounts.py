@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from arrosto.cli import cli
 from arrosto.models import Shop, SocialAccount
-from arrosto.social import bluesky
+from arrosto.social.bluesky import network as bluesky
 
 from ..factories import make_shop
 from .test_bluesky import APP_PASSWORD, SHOP_DID, SHOP_HANDLE, FakeBluesky

@@ -1,7 +1,9 @@
 """The Mastodon connector through real Mastodon.py calls, answered at the transport by
 ``responses`` with Mastodon.py's own recorded cassettes (tests/fixtures/mastodon, see SOURCES.md);
 paging, rate limits, errors and OAuth answers are built to the shapes docs.joinmastodon.org
-documents, around recorded statuses."""
+documents, around recorded statuses. What every network does alike (bad config, 401, 429 with
+Retry-After, 5xx, timeouts) is Mastodon's row of the conformance table,
+``tests/social/conformance.py``; here are Mastodon's own data and quirks."""
 from __future__ import annotations
 
 import copy
@@ -475,27 +477,6 @@ def test_rate_limit_waits_then_resumes(mock, network, sleeps):
     assert [p.external_id for p in batch.posts] == ["109440153064280358"]
 
 
-def test_a_proxys_retry_after_is_honoured(mock, network, sleeps):
-    mock.add(responses.GET, f"{BASE}/api/v1/notifications", status=429,
-             headers={"Retry-After": "5"}, body="Too Many Requests")
-    serve(mock, "test_notifications_mentions_only.yaml", "GET", "/api/v1/notifications")
-
-    batch = network(own_id=TEST).mentions(None)
-
-    assert sleeps == [6.0]  # five seconds and a margin
-    assert len(batch.posts) == 1
-
-
-def test_long_rate_limit_is_left_to_the_job(mock, network, sleeps):
-    mock.add(responses.GET, f"{BASE}/api/v1/notifications", **rate_limited(3600))
-
-    with pytest.raises(RetryableError) as err:
-        network().mentions(None)
-
-    assert err.value.status == 429 and 3590 <= err.value.retry_after <= 3610
-    assert sleeps == []
-
-
 def test_refused_token_is_an_auth_error(mock, network):
     mock.add(responses.GET, f"{BASE}/api/v1/notifications", status=401,
              json={"error": "The access token is invalid"})
@@ -504,16 +485,13 @@ def test_refused_token_is_an_auth_error(mock, network):
     assert err.value.status == 401 and TOKEN not in str(err.value)
 
 
-def test_server_errors_are_retryable_and_missing_posts_fatal(mock, network):
-    mock.add(responses.GET, f"{BASE}/api/v1/notifications", status=503, body="busy")
+def test_a_missing_post_is_fatal(mock, network):
     mock.add(responses.GET, f"{BASE}/api/v1/statuses/1", status=404,
              json={"error": "Record not found"})
     gone = PostData(network="mastodon", external_id="1", author_id="2", author_handle="a@b.c",
                     text="", created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     net = network()
 
-    with pytest.raises(RetryableError):
-        net.mentions(None)
     with pytest.raises(FatalPlatformError) as err:
         net.reply(gone, "ciao", idempotency_key="k")
     assert not isinstance(err.value, AuthError) and err.value.status == 404

@@ -1,6 +1,8 @@
 """The X connector through the real ``tweepy.Client``, HTTP answered at the transport: tweepy's
 own recorded cassettes replayed with vcrpy, and bodies built from them or from X's documented
-shapes served with ``responses`` (tests/fixtures/x/SOURCES.md says which is which)."""
+shapes served with ``responses`` (tests/fixtures/x/SOURCES.md says which is which). What every
+network does alike (bad config, 401, 429 with Retry-After, 5xx, timeouts) is X's row of the
+conformance table, ``tests/social/conformance.py``; here are X's own data and quirks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 import responses
 import vcr
 import yaml
@@ -337,18 +338,6 @@ def test_a_rate_limit_waits_and_resumes_the_same_page(caplog: pytest.LogCaptureF
     assert not [m for m in ours for secret in SECRETS if secret in m]
 
 
-def test_a_wait_longer_than_max_wait_is_left_to_the_job() -> None:
-    sleeps: list[float] = []
-    x = make_network(sleeps=sleeps, max_wait=600)
-    with responses.RequestsMock() as rsps:
-        rsps.get(SEARCH_URL, **rate_limited())
-        with pytest.raises(RetryableError) as caught:
-            x.search("tweepy", None)
-    assert caught.value.retry_after == RECORDED_RESET - RECORDED_AT + 1
-    assert (caught.value.status, caught.value.platform) == (429, "x")
-    assert sleeps == []
-
-
 def test_the_monthly_usage_cap_is_not_waited_for() -> None:
     sleeps: list[float] = []
     x = make_network(sleeps=sleeps)
@@ -430,18 +419,6 @@ def test_403_refusing_this_post_is_not_an_auth_error() -> None:
         with pytest.raises(FatalPlatformError, match="duplicate content") as caught:
             x.reply(reply_target(), "Ciao!", idempotency_key="reply-2")
     assert not isinstance(caught.value, AuthError)
-
-
-def test_server_errors_and_lost_connections_are_retryable() -> None:
-    x = make_network()
-    with responses.RequestsMock() as rsps:
-        rsps.get(SEARCH_URL, status=503, json=ERRORS["service_unavailable_503"])
-        with pytest.raises(RetryableError) as caught:
-            x.search("tweepy", None)
-        assert caught.value.status == 503
-        rsps.get(SEARCH_URL, body=requests.ConnectionError("reset by peer"))
-        with pytest.raises(RetryableError, match="ConnectionError"):
-            x.search("tweepy", None)
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 
 from arrosto import crypto
 from arrosto.models import AuthState, Shop, SocialAccount, utcnow
-from arrosto.social import bluesky
+from arrosto.social.bluesky import network as bluesky
 from arrosto.social.x import TOKEN_URL, USER_SCOPES
 
 from ..factories import make_shop

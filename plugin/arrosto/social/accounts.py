@@ -17,7 +17,7 @@ from ..db import Database
 from ..errors import AuthError, ConfigError
 from ..models import Shop, SocialAccount, utcnow
 from . import network_class
-from .base import SocialNetwork
+from .base import SocialNetwork, read_credentials
 
 if TYPE_CHECKING:
     from .x import XUserAuth
@@ -151,7 +151,7 @@ def fresh_x_credentials(db: Database, settings: Any, account: SocialAccount,
         row = _locked_account(s, account.id)
         if _usable(row.credentials, now):  # refreshed by another worker while we waited
             return row.credentials
-        creds = _x_credentials(row)
+        creds = read_credentials(row, f"x account @{row.handle}")
         if not creds.get("refresh_token"):
             refused = AuthError(f"x account @{row.handle}: the access token expired and there "
                                 "is no refresh token", platform="x")
@@ -187,14 +187,6 @@ def x_user_auth(settings: Any, redirect_uri: str | None = None, *,
     if redirect_uri is not None and scopes is None:
         scopes = USER_SCOPES
     return XUserAuth(settings.x_client_id, secret, redirect_uri, scopes=scopes)
-
-
-def _x_credentials(row: SocialAccount) -> dict[str, Any]:
-    try:
-        creds = json.loads(row.credentials or "{}")
-    except ValueError:
-        raise ConfigError(f"x account @{row.handle}: credentials are not JSON") from None
-    return creds if isinstance(creds, dict) else {}
 
 
 def _usable(credentials: str | None, now: dt.datetime) -> bool:

@@ -2,25 +2,31 @@
 
 A network object is bound to one of the shop's accounts (:class:`arrosto.models.SocialAccount`).
 Connectors turn SDK objects into :class:`PostData`; nothing outside ``social/`` reads an SDK
-object. Waiting (rate limits) goes through the injected ``sleep`` so tests wait for nothing, and
-longer waits than ``max_wait`` raise :class:`~arrosto.errors.RetryableError` for the job to retry.
+object. Every SDK call goes through :meth:`SocialNetwork.calling`: the connector says what an SDK
+exception means (:meth:`SocialNetwork.translate`), and rate limits are waited out by the one rule
+of :class:`arrosto.http.WaitPolicy` (the injected ``sleep``, so tests wait for nothing; waits
+longer than ``max_wait`` raise :class:`~arrosto.errors.RetryableError` for the job to retry).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-import time
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..errors import FatalPlatformError, RetryableError
+from ..errors import ArrostoError, ConfigError, FatalPlatformError, RetryableError
+from ..http import WaitPolicy
 
 if TYPE_CHECKING:
     from ..models import SocialAccount
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,12 +99,20 @@ class SocialNetwork(ABC):
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
 
-    def __init__(self, account: SocialAccount, *, sleep: Callable[[float], None] = time.sleep,
+    # waits for one call before the rate limit goes to the job as RetryableError
+    rate_limit_waits: ClassVar[int] = 3
+
+    def __init__(self, account: SocialAccount, *, sleep: Callable[[float], None] | None = None,
                  max_wait: float = 900.0, **options: Any):
+        """``sleep`` (WaitPolicy's own by default; tests give theirs) and ``max_wait`` make the
+        account's :class:`~arrosto.http.WaitPolicy`; ``options`` are the network's own."""
         self.account = account
-        self.sleep = sleep
-        self.max_wait = max_wait
+        policy = WaitPolicy(max_wait=max_wait, max_waits=self.rate_limit_waits)
+        self.waits = policy if sleep is None else replace(policy, sleep=sleep)
         self.options = options
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"<{type(self).__name__} {self.account.handle}>"
 
     @classmethod
     def text_length(cls, text: str) -> int:
@@ -106,15 +120,35 @@ class SocialNetwork(ABC):
         (characters; networks that weigh them differently override this)."""
         return len(text)
 
-    def wait_out_rate_limit(self, wait: float | None, waited: int, limit: int, message: str
-                            ) -> None:
-        """The one rate-limit rule of every connector: sleep (injected) through a wait no longer
-        than ``max_wait`` while fewer than ``limit`` waits were made for this request; otherwise
-        raise RetryableError(retry_after=wait) for the job to come back later."""
-        if wait is None or wait > self.max_wait or waited >= limit:
-            raise RetryableError(message, status=429, platform=self.name, retry_after=wait)
-        log.info("%s: rate limited, waiting %.0f s", self.name, wait)
-        self.sleep(wait)
+    # calling the SDK -----------------------------------------------------------------------------
+    def calling(self, what: str, request: Callable[[], T], *,
+                translate: Callable[[BaseException, str], ArrostoError | None] | None = None
+                ) -> T:
+        """``request()``, the one way a connector calls its SDK: an exception is turned into
+        Arrosto's by ``translate`` (default :meth:`translate`; None leaves it as it is); a rate
+        limit (RetryableError, status 429, ``retry_after`` known) is waited out through
+        :attr:`waits` and the same request made again."""
+        translate = translate or self.translate
+        waited = 0
+        while True:
+            try:
+                return request()
+            except Exception as exc:
+                error = translate(exc, what)
+                if error is None:
+                    raise
+                if not isinstance(error, RetryableError):
+                    raise error from exc
+                try:
+                    self.waits.wait_or_raise(error, waited)
+                except RetryableError:
+                    raise error from exc
+                waited += 1
+
+    def translate(self, exc: BaseException, what: str) -> ArrostoError | None:
+        """Arrosto's error for an exception of the network's SDK during ``what``; None for one
+        the connector handles itself."""
+        return None
 
     # reading -------------------------------------------------------------------------------------
     @abstractmethod
@@ -149,3 +183,47 @@ class SocialNetwork(ABC):
         outbox reconciles a send whose outcome it did not record (crash after the network
         accepted it). None when not found (or not searchable)."""
         return None
+
+
+# helpers every connector shares ------------------------------------------------------------------
+
+def read_credentials(account: SocialAccount, what: str) -> dict[str, Any]:
+    """``account.credentials`` as the JSON object it must be; a ConfigError naming ``what``
+    (e.g. "bluesky account 'shop.bsky.social'") and the fix otherwise."""
+    if not account.credentials:
+        raise ConfigError(f"{what}: no credentials; connect it again")
+    try:
+        data = json.loads(account.credentials)
+    except ValueError:
+        raise ConfigError(f"{what}: credentials are not JSON; connect it again") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what}: credentials are not a JSON object; connect it again")
+    return data
+
+
+def page_size(limit: int | None, have: int, largest: int, smallest: int = 1) -> int:
+    """How many items to ask for next: a full page without a limit, else what the limit still
+    allows, within the endpoint's bounds."""
+    return largest if limit is None else max(smallest, min(largest, limit - have))
+
+
+def comparable(text: str) -> str:
+    """Text as :meth:`SocialNetwork.find_sent` compares it: NFC, case folded, spacing collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A naive datetime read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def oauth_refusal(response: Any) -> list[str]:
+    """The ``error`` and ``error_description`` of an OAuth error answer (RFC 6749 §5.2), each
+    cut to 200 characters; [] when the body is not one. Never anything we sent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    return [str(body[key])[:200] for key in ("error", "error_description") if body.get(key)]

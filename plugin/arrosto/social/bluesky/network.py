@@ -1,4 +1,4 @@
-"""Bluesky, over the AT Protocol with the ``atproto`` SDK (its httpx client).
+"""The Bluesky network, over the AT Protocol with the ``atproto`` SDK (its httpx client).
 
 Lexicons followed (github.com/bluesky-social/atproto, ``lexicons/``): app.bsky.feed.searchPosts,
 getPosts, getAuthorFeed, app.bsky.feed.post (replyRef), app.bsky.richtext.facet (mentions as
@@ -7,71 +7,63 @@ com.atproto.server.createSession/refreshSession, com.atproto.repo.createRecord,
 com.atproto.identity.resolveHandle. Docs: docs.bsky.app "Rate Limits" (``ratelimit-*`` headers;
 createSession 30 per 5 minutes and 300 a day per account, hence the stored session), "Posts"
 (300 graphemes, replies, facets) and the search tips of bsky.social/about/blog/05-31-2024-search.
+Text and record formats: :mod:`.text`; what the server answers: :mod:`.answers`.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
 from atproto_client import Client, models
 from atproto_client.client.session import Session, SessionEvent
-from atproto_client.exceptions import (
-    BadRequestError,
-    LoginRequiredError,
-    NetworkError,
-    RateLimitExceededError,
-    RequestErrorBase,
-    UnauthorizedError,
-)
-from atproto_client.models.common import XrpcError
 from atproto_client.request import Request
 from atproto_client.utils import facet_detection
 from atproto_core.exceptions import AtProtocolError
-from atproto_server.exceptions import InvalidTokenError
 
-from .. import outbound
-from ..errors import (
-    AuthError,
-    ConfigError,
-    FatalPlatformError,
-    PlatformError,
-    RetryableError,
-    error_for_status,
+from ... import outbound
+from ...errors import ArrostoError, AuthError, ConfigError, FatalPlatformError
+from ..base import (
+    Batch,
+    Capabilities,
+    NotSupported,
+    PostData,
+    Sent,
+    SocialNetwork,
+    aware,
+    comparable,
+    page_size,
+    read_credentials,
 )
-from .base import Batch, Capabilities, NotSupported, PostData, Sent, SocialNetwork
+from .answers import error_for, login_error_for, reason, session_refused, status
+from .text import (
+    MAX_GRAPHEMES,
+    QUERY_MAX_LENGTH,
+    build_queries,
+    check_length,
+    format_time,
+    parse_time,
+    post_url,
+    sort_at,
+    split_query,
+    uri_authority,
+)
 
 if TYPE_CHECKING:
-    from ..models import SocialAccount
+    from ...models import SocialAccount
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 DEFAULT_SERVICE = "https://bsky.social"
-MAX_GRAPHEMES = 300  # app.bsky.feed.post#text maxGraphemes
-MAX_TEXT_BYTES = 3000  # app.bsky.feed.post#text maxLength (UTF-8 bytes)
-# searchPosts sets no length on ``q``; a quoted product phrase plus ``lang:xx`` fits easily, and a
-# longer query is a mistake in the terms rather than something to send.
-QUERY_MAX_LENGTH = 256
 PAGE_SIZE = 100  # searchPosts and listNotifications: limit 1..100
 GET_POSTS_MAX = 25  # getPosts: at most 25 uris a call
 AUTHOR_FEED_PAGES = 5  # find_sent looks at most this many pages (50 posts each) back
 MENTION_REASONS = ("mention", "reply", "quote")
-RATE_LIMIT_WAITS = 3  # waits for one call before giving the retry to the job
-# 400 errors of an access or refresh token the server no longer accepts (re-login once)
-SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
-
-_LANG_SUFFIX = re.compile(r"\s+lang:(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\s*$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 class BlueskyNetwork(SocialNetwork):
@@ -98,9 +90,8 @@ class BlueskyNetwork(SocialNetwork):
     capabilities = Capabilities(max_length=MAX_GRAPHEMES, can_dm=False, can_follow=True,
                                 query_max_length=QUERY_MAX_LENGTH)
 
-    def __init__(self, account: SocialAccount, *, sleep: Callable[[float], None] = time.sleep,
-                 max_wait: float = 900.0, **options: Any):
-        super().__init__(account, sleep=sleep, max_wait=max_wait, **options)
+    def __init__(self, account: SocialAccount, **options: Any):
+        super().__init__(account, **options)
         self._handle, self._password, service = _read_credentials(account)
         self._service = _service_url(options.get("service") or service)
         self._clock: Callable[[], float] = options.get("clock", time.time)
@@ -116,37 +107,7 @@ class BlueskyNetwork(SocialNetwork):
 
     # reading -------------------------------------------------------------------------------------
     def build_queries(self, terms: list[str], languages: list[str]) -> list[str]:
-        """One query per term (and per language): searchPosts ANDs every word and has no working
-        ``OR`` (bluesky-social/social-app#1522), so terms cannot share a query.
-
-        Each term is a quoted phrase, so it is matched as written and never read as an operator
-        (``from:``, ``-``). A language is written as a trailing ``lang:xx``, which :meth:`search`
-        takes off the query and sends as the lexicon's ``lang`` parameter; several languages give
-        one query each, as ``lang`` takes one. Reposts are not posts, so search never returns them.
-        A query longer than ``QUERY_MAX_LENGTH`` is left out with a warning.
-        """
-        langs: list[str | None] = []
-        for lang in languages:
-            lang = lang.strip()
-            if not _LANGUAGE.match(lang):
-                log.warning("bluesky: ignoring language %r (not a language code)", lang)
-            elif lang.lower() not in langs:
-                langs.append(lang.lower())
-        queries: list[str] = []
-        seen: set[str] = set()
-        for term in terms:
-            phrase = " ".join(term.replace('"', " ").split())
-            if not phrase or phrase.casefold() in seen:
-                continue
-            seen.add(phrase.casefold())
-            for lang in langs or [None]:
-                query = f'"{phrase}"' if lang is None else f'"{phrase}" lang:{lang}'
-                if len(query) > QUERY_MAX_LENGTH:
-                    log.warning("bluesky: term of %d characters left out of search (limit %d)",
-                                len(phrase), QUERY_MAX_LENGTH)
-                    continue
-                queries.append(query)
-        return queries
+        return build_queries(terms, languages)
 
     def search(self, query: str, since: str | None, *, limit: int | None = None) -> Batch:
         """Newest first (``sort=latest``), paged by cursor until ``limit`` or the last page.
@@ -165,7 +126,7 @@ class BlueskyNetwork(SocialNetwork):
         cursors: set[str] = set()
         while limit is None or len(posts) < limit:
             params: dict[str, Any] = {"q": q, "sort": "latest",
-                                      "limit": _page(limit, len(posts))}
+                                      "limit": page_size(limit, len(posts), PAGE_SIZE)}
             if since:
                 params["since"] = since
             if lang:
@@ -175,10 +136,10 @@ class BlueskyNetwork(SocialNetwork):
             response = self._call(
                 "searchPosts", lambda c, p=params: c.app.bsky.feed.search_posts(params=p))
             reads += len(response.posts)
-            fresh = [v for v in response.posts if since_at is None or _sort_at(v) > since_at]
+            fresh = [v for v in response.posts if since_at is None or sort_at(v) > since_at]
             for view in fresh[:None if limit is None else limit - len(posts)]:
                 posts.append(self._post_data(view))
-                newest = max(newest or _sort_at(view), _sort_at(view))
+                newest = max(newest or sort_at(view), sort_at(view))
             cursor = response.cursor
             if (not cursor or cursor in cursors or not response.posts
                     or len(fresh) < len(response.posts)):
@@ -197,7 +158,7 @@ class BlueskyNetwork(SocialNetwork):
         done = False
         while not done and (limit is None or len(notes) < limit):
             params: dict[str, Any] = {"reasons": list(MENTION_REASONS),
-                                      "limit": _page(limit, len(notes))}
+                                      "limit": page_size(limit, len(notes), PAGE_SIZE)}
             if cursor:
                 params["cursor"] = cursor
             response = self._call(
@@ -267,9 +228,8 @@ class BlueskyNetwork(SocialNetwork):
     def find_sent(self, text: str, since: dt.datetime) -> Sent | None:
         """The shop's own post with this text (compared without case and spacing differences)
         written since ``since``, from its author feed."""
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=dt.UTC)
-        wanted = normalise_text(text)
+        since = aware(since)
+        wanted = comparable(text)
         did = self._own_did()
         cursor: str | None = None
         for _ in range(AUTHOR_FEED_PAGES):
@@ -281,9 +241,9 @@ class BlueskyNetwork(SocialNetwork):
                 view = item.post
                 if item.reason is not None or view.author.did != did:
                     continue  # a repost, or another author's post in a thread
-                if _sort_at(view) < since:
+                if sort_at(view) < since:
                     return None
-                if normalise_text(getattr(view.record, "text", "") or "") == wanted:
+                if comparable(getattr(view.record, "text", "") or "") == wanted:
                     return Sent(external_id=view.uri, url=post_url(view.author.handle, view.uri))
             if not response.cursor:
                 return None
@@ -334,22 +294,9 @@ class BlueskyNetwork(SocialNetwork):
 
     def _login(self, client: Client) -> None:
         log.info("bluesky: logging in as %s", self._handle)
-        waits = 0
-        while True:
-            try:
-                client.login(self._handle, self._password, fetch_bsky_profile=False)
-                return
-            except RateLimitExceededError as exc:
-                self._wait_out(exc, "createSession", waits)
-                waits += 1
-            except (UnauthorizedError, BadRequestError) as exc:
-                # 401 AuthenticationRequired (wrong app password), 400 AccountTakedown, ...
-                raise AuthError(f"bluesky: {self._handle} could not log in: {_reason(exc)}",
-                                status=_status(exc), platform=self.name) from None
-            except outbound.RefusedAddress as exc:
-                raise outbound.InternalAddress(f"bluesky: createSession: {exc}") from None
-            except (AtProtocolError, httpx.TransportError) as exc:
-                raise self._error(exc, "createSession") from exc
+        self.calling("createSession",
+                     lambda: client.login(self._handle, self._password, fetch_bsky_profile=False),
+                     translate=lambda exc, _what: login_error_for(exc, self._handle, self._clock()))
 
     def _own_did(self) -> str:
         self._connect()
@@ -359,56 +306,27 @@ class BlueskyNetwork(SocialNetwork):
 
     # calls ---------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[Client], T]) -> T:
-        """Run one SDK call: wait out 429s up to ``max_wait``, log in again once when the server
-        refuses the session, and turn everything else into Arrosto's errors."""
+        """Run one SDK call (rate limits waited out, errors turned into Arrosto's by
+        :meth:`translate`); log in again once when the server refuses the session."""
         client = self._connect()
-        waits = 0
-        logged_in_again = False
-        while True:
-            try:
-                return fn(client)
-            except RateLimitExceededError as exc:
-                self._wait_out(exc, what, waits)
-                waits += 1
-            except (UnauthorizedError, BadRequestError, LoginRequiredError,
-                    InvalidTokenError) as exc:
-                if not _session_refused(exc):
-                    raise self._error(exc, what) from exc
-                if logged_in_again:
-                    raise AuthError(f"bluesky: {what} refused a new session: {_reason(exc)}",
-                                    status=_status(exc), platform=self.name) from None
-                logged_in_again = True
-                log.info("bluesky: session of %s refused (%s), logging in again", self._handle,
-                         _reason(exc))
-                self._login(client)
-            except outbound.RefusedAddress as exc:
-                raise outbound.InternalAddress(f"bluesky: {what}: {exc}") from None
-            except (AtProtocolError, httpx.TransportError) as exc:
-                raise self._error(exc, what) from exc
+        try:
+            return self.calling(what, lambda: fn(client))
+        except Exception as exc:
+            if not session_refused(exc):
+                raise
+            log.info("bluesky: session of %s refused (%s), logging in again", self._handle,
+                     reason(exc))
+        self._login(client)
+        try:
+            return self.calling(what, lambda: fn(client))
+        except Exception as exc:
+            if not session_refused(exc):
+                raise
+            raise AuthError(f"bluesky: {what} refused a new session: {reason(exc)}",
+                            status=status(exc), platform=self.name) from None
 
-    def _wait_out(self, exc: RateLimitExceededError, what: str, waited: int) -> None:
-        self.wait_out_rate_limit(self._retry_after(exc), waited, RATE_LIMIT_WAITS,
-                                 f"bluesky: {what} rate limited ({exc.policy or 'no policy'})")
-
-    def _retry_after(self, exc: RateLimitExceededError) -> float | None:
-        reset = (exc.response.headers.get("ratelimit-reset")
-                 if exc.response is not None else None)
-        if reset is not None:
-            try:
-                return max(float(reset) - self._clock(), 0.0)
-            except ValueError:
-                pass
-        return exc.retry_after
-
-    def _error(self, exc: BaseException, what: str) -> PlatformError:
-        response = getattr(exc, "response", None)
-        if response is not None:
-            return error_for_status(response.status_code, f"bluesky: {what}: {_reason(exc)}",
-                                    platform=self.name)
-        if isinstance(exc, NetworkError | httpx.TransportError):
-            return RetryableError(f"bluesky: {what}: {type(exc).__name__}", platform=self.name)
-        return FatalPlatformError(f"bluesky: {what}: unexpected answer ({exc})",
-                                  platform=self.name)
+    def translate(self, exc: BaseException, what: str) -> ArrostoError | None:
+        return error_for(exc, what, self._clock())
 
     def _resolve(self, handle: str) -> str | None:
         try:
@@ -433,7 +351,7 @@ class BlueskyNetwork(SocialNetwork):
             network=self.name, external_id=view.uri, author_id=author.did,
             author_handle=author.handle, author_name=author.display_name or None,
             text=getattr(record, "text", "") or "",
-            created_at=parse_time(getattr(record, "created_at", None)) or _sort_at(view),
+            created_at=parse_time(getattr(record, "created_at", None)) or sort_at(view),
             lang=langs[0] if langs else None, url=post_url(author.handle, view.uri),
             reply_to_id=reply.parent.uri if reply else None,
             thread_id=reply.root.uri if reply else None,
@@ -501,16 +419,9 @@ class BlueskyNetwork(SocialNetwork):
         return [language] if language else None
 
 
-# --- helpers ------------------------------------------------------------------------------------
-
 def _read_credentials(account: SocialAccount) -> tuple[str, str, str]:
-    try:
-        data = json.loads(account.credentials or "")
-    except ValueError:
-        raise ConfigError("bluesky: account credentials must be JSON with handle and "
-                          "app_password") from None
-    if not isinstance(data, dict):
-        raise ConfigError("bluesky: account credentials must be a JSON object")
+    data = read_credentials(account, "bluesky account credentials (JSON with handle and "
+                                     "app_password)")
     handle = str(data.get("handle") or account.handle or "").lstrip("@")
     password = data.get("app_password") or data.get("password")
     if not handle or not password:
@@ -534,121 +445,3 @@ def _service_url(url: str) -> str:
     outbound.check_host(host, what="bluesky: the service")
     return url.strip()
 
-
-def split_query(query: str) -> tuple[str, str | None]:
-    """``'"miscela oro" lang:it'`` → ``('"miscela oro"', 'it')``: the language goes to the
-    ``lang`` parameter."""
-    match = _LANG_SUFFIX.search(query)
-    if not match:
-        return query.strip(), None
-    return query[:match.start()].strip(), match["lang"].lower()
-
-
-def check_length(text: str) -> None:
-    """Refuse, before any request, what Bluesky would refuse: over 300 graphemes or 3000 bytes."""
-    if not text.strip():
-        raise ValueError("bluesky: empty post")
-    count, size = graphemes(text), len(text.encode())
-    if count > MAX_GRAPHEMES:
-        raise ValueError(f"bluesky: post of {count} graphemes, the limit is {MAX_GRAPHEMES}")
-    if size > MAX_TEXT_BYTES:
-        raise ValueError(f"bluesky: post of {size} bytes, the limit is {MAX_TEXT_BYTES}")
-
-
-def graphemes(text: str) -> int:
-    """User-perceived characters, as Bluesky counts its limit: an approximation of UAX #29 that
-    joins combining marks, variation selectors, skin tones, tag characters, ZWJ sequences,
-    flag pairs and CRLF (Python's standard library has no grapheme segmentation)."""
-    count = 0
-    joined = flag_open = False
-    previous = ""
-    for char in text:
-        code = ord(char)
-        if joined:
-            joined = False
-        elif code == 0x200D:
-            joined = True
-        elif (unicodedata.category(char) in ("Mn", "Mc", "Me") or 0x1F3FB <= code <= 0x1F3FF
-              or 0xE0020 <= code <= 0xE007F or (char == "\n" and previous == "\r")):
-            pass
-        elif 0x1F1E6 <= code <= 0x1F1FF:
-            flag_open = not flag_open
-            count += flag_open
-        else:
-            flag_open = False
-            count += 1
-        previous = char
-    return count
-
-
-def normalise_text(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-def parse_time(value: str | None) -> dt.datetime | None:
-    """An AT Protocol datetime (RFC 3339) as aware UTC; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def format_time(value: dt.datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``, milliseconds unless finer precision is needed."""
-    spec = "milliseconds" if value.microsecond % 1000 == 0 else "microseconds"
-    return value.astimezone(dt.UTC).isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def uri_authority(uri: str) -> str:
-    """``at://did:plc:x/app.bsky.feed.post/3k`` → ``did:plc:x``."""
-    return uri.removeprefix("at://").split("/", 1)[0]
-
-
-def post_url(handle: str, uri: str) -> str:
-    """The bsky.app page of a post (by DID when the handle no longer resolves)."""
-    profile = uri_authority(uri) if handle in ("", "handle.invalid") else handle
-    return f"https://bsky.app/profile/{profile}/post/{uri.rsplit('/', 1)[-1]}"
-
-
-def _sort_at(view: models.AppBskyFeedDefs.PostView) -> dt.datetime:
-    """The server's ``sortAt``: the earlier of ``createdAt`` and ``indexedAt``."""
-    indexed = parse_time(view.indexed_at) or dt.datetime.now(dt.UTC)
-    created = parse_time(getattr(view.record, "created_at", None))
-    return min(created, indexed) if created else indexed
-
-
-def _page(limit: int | None, have: int) -> int:
-    return PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, limit - have))
-
-
-def _status(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    return response.status_code if response is not None else None
-
-
-def _reason(exc: BaseException) -> str:
-    """The server's error name and message (never a request, so never a secret)."""
-    response = getattr(exc, "response", None)
-    content = response.content if response is not None else None
-    if isinstance(content, XrpcError):
-        return f"{content.error}: {content.message}" if content.message else content.error
-    if response is not None:
-        return f"HTTP {response.status_code}"
-    return type(exc).__name__
-
-
-def _session_refused(exc: BaseException) -> bool:
-    if isinstance(exc, LoginRequiredError | InvalidTokenError):
-        return True  # no session, or a stored token that is not a JWT
-    if not isinstance(exc, RequestErrorBase) or exc.response is None:
-        return False
-    if exc.response.status_code == 401:
-        return True
-    content = exc.response.content
-    return (exc.response.status_code == 400 and isinstance(content, XrpcError)
-            and content.error in SESSION_ERRORS)
