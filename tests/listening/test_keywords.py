@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from arrosto.demo import load_demo
+from arrosto.events import ProductData, VariantData
 from arrosto.listening.keywords import (
     GENERIC_WORDS,
     CatalogStats,
@@ -19,7 +20,6 @@ from arrosto.listening.keywords import (
     words,
 )
 from arrosto.models import Product, ProductKeyword, Shop
-from arrosto.shops.base import ProductData, VariantData
 from arrosto.shops.demo import data_file
 from arrosto.shops.sync import sync_shop, upsert_products
 
