@@ -27,14 +27,14 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from ..db import dialect_insert
 from ..events import DiscountChanged, Offer
 from ..models import Product, ProductVariant, Promotion, PromotionProduct, Shop, utcnow
@@ -71,7 +71,7 @@ def discount_changed(s: Session, shop: Shop, event: DiscountChanged) -> Promotio
     needs_reading = (not event.details or event.collection_external_ids
                      or event.excluded_collection_external_ids)
     if needs_reading:
-        after_commit(s, refresh_discount_job, shop.id, event.external_id)
+        jobs.after_commit(s, refresh_discount_job, shop.id, event.external_id)
     if not event.details:
         return None
     return apply_discount(s, shop, event, None)
@@ -301,30 +301,3 @@ def _with_currency(value: str | None, currency: str) -> str | None:
 
 def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
-
-
-# --- after the commit -----------------------------------------------------------------------------
-
-_PENDING = "arrosto.after_commit"
-
-
-def after_commit(s: Session, job: Callable[..., Any], *args: Any) -> None:
-    """Enqueue ``job(*args)`` once ``s`` has committed (nothing if it rolls back): the job may
-    call the shop's API and write in a transaction of its own."""
-    pending = s.info.setdefault(_PENDING, [])
-    if (job, args) not in pending:
-        pending.append((job, args))
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_pending(session: Session) -> None:
-    for job, args in session.info.pop(_PENDING, []):
-        try:
-            job(*args)
-        except Exception:  # noqa: BLE001 - committed already; refresh_discounts catches up
-            log.exception("could not enqueue %s%r", getattr(job, "name", job), args)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
