@@ -118,6 +118,7 @@ class OrderData:
     lines: list[LineData] = field(default_factory=list)
     fulfillments: list[FulfillmentData] = field(default_factory=list)
 
+
 # --- what a shop platform says (webhooks, reads): connectors make these -------------------------
 
 @dataclass
