@@ -324,7 +324,7 @@ def run_worker() -> None:
 
     from arrosto import events
     from arrosto.cli import main
-    from arrosto.shops.handlers import on
+    from arrosto.events import on
 
     def probe(s, shop, event, key) -> None:
         s.execute(text(f"INSERT INTO {PROBE_TABLE} (delivery, pid) VALUES (:d, :p)"),

@@ -14,9 +14,13 @@ __version__ = "0.1.0"
 def create_app(settings: Settings | dict[str, Any] | None = None, *,
                allow_generated_secret: bool = False) -> Flask:
     """The app factory: defaults, then environment, then ``settings`` (test overrides)."""
-    from . import crypto, jobs, logs, outbound, shops, social
+    from . import crypto, jobs, logs, outbound, privacy, shops, social
     from .crypto import derive_key
     from .db import Database
+    from .listening import handlers as listening_handlers
+    from .promotions import handlers as promotion_handlers
+    from .shops import handlers as shop_handlers
+    from .support import handlers as support_handlers
     from .web import init_app as init_web
 
     if not isinstance(settings, Settings):
@@ -45,6 +49,11 @@ def create_app(settings: Settings | dict[str, Any] | None = None, *,
                                             schema=settings.database_schema)
     shops.register_platforms()
     social.register_networks()
+    # each package's event handlers, once; the shops' first (rows are stored before the
+    # domains react to them)
+    for register in (shop_handlers.register, privacy.register, listening_handlers.register,
+                     promotion_handlers.register, support_handlers.register):
+        register()
     jobs.init_app(app)
     init_web(app)
     return app

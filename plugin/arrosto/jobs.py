@@ -13,12 +13,14 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .errors import ConfigError, ServiceUnavailable
 from .models import ScheduleRun, utcnow
@@ -41,7 +43,6 @@ JOB_MODULES = (
     "arrosto.shops.install",
     "arrosto.shops.deliveries",
     "arrosto.shops.reconcile",
-    "arrosto.promotions.triggers",
     "arrosto.listening.pipeline",
     "arrosto.outbox.send",
     "arrosto.support.sla",
@@ -129,7 +130,7 @@ SCHEDULE: list[Periodic] = [
              lambda s: dt.timedelta(minutes=5)),
     Periodic("shops.reconcile", "arrosto.shops.reconcile:reconcile_all_job",
              lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
-    Periodic("promotions.discounts", "arrosto.promotions.triggers:refresh_all_discounts_job",
+    Periodic("shops.discounts", "arrosto.shops.reconcile:refresh_all_discounts_job",
              lambda s: dt.timedelta(minutes=s.reconcile_interval_minutes)),
     Periodic("listening", "arrosto.listening.pipeline:listen_all_job",
              lambda s: dt.timedelta(minutes=s.listen_interval_minutes)),
@@ -183,3 +184,31 @@ def tick() -> None:
         names = run_due(database(), app().config["ARROSTO"])
         if names:
             log.info("periodic jobs started: %s", ", ".join(names))
+
+
+# --- after the commit ---------------------------------------------------------------------------
+
+_PENDING = "arrosto.after_commit"
+
+
+def after_commit(s: Session, job: Callable[..., Any], *args: Any) -> None:
+    """Enqueue ``job(*args)`` once ``s`` has committed (nothing if it rolls back): the job may
+    call a platform's API and write in a transaction of its own. How an event handler, which
+    runs inside its caller's transaction, starts slow work."""
+    pending = s.info.setdefault(_PENDING, [])
+    if (job, args) not in pending:
+        pending.append((job, args))
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_pending(session: Session) -> None:
+    for job, args in session.info.pop(_PENDING, []):
+        try:
+            job(*args)
+        except Exception:  # noqa: BLE001 - committed already; the periodic jobs catch up
+            log.exception("could not enqueue %s%r", getattr(job, "name", job), args)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -6,16 +6,13 @@ messages about those posts. Orders keep only what the shop's books need (number,
 Every stored webhook body that mentions them loses their data, whatever its state, and so do the
 exports made of them.
 
-The erasure sticks: a :class:`~arrosto.models.Redaction` row per customer id, order id and e-mail
-digest is kept, and :func:`redacted` is what the sync and webhook upserts ask before they store
-a customer or an order, so a later ``orders/updated``, ``customers/update`` or reconciliation
-against a store that still holds the data stores the record without the personal data.
+The erasure sticks: the keys of an erased customer go into the ledger of :mod:`arrosto.redactions`,
+which the sync and webhook upserts ask before they store a customer or an order. The platform's
+privacy events (data request, redact, uninstall) reach this module through the handlers
+:func:`register` adds.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -25,6 +22,8 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from . import events
+from .access import end_shop_sessions
 from .models import (
     Case,
     Customer,
@@ -36,13 +35,13 @@ from .models import (
     OrderLink,
     Outreach,
     Post,
-    Redaction,
     Shop,
     SocialIdentity,
     Watcher,
     WebhookDelivery,
     utcnow,
 )
+from .redactions import erase_customer, erase_order, redacted, remember
 
 log = logging.getLogger(__name__)
 
@@ -182,72 +181,6 @@ def drop_exports(s: Session, emails: set[str], external_ids: set[str]) -> int:
     return dropped
 
 
-# --- what stays erased ----------------------------------------------------------------------------
-
-def email_digest(email: str) -> str:
-    """How an erased e-mail is remembered: its SHA-256, the address itself never."""
-    return hashlib.sha256(f"arrosto.redaction:{email.strip().lower()}".encode()).hexdigest()
-
-
-def remember(s: Session, *, customers: Iterable[str] = (), orders: Iterable[str] = (),
-             emails: Iterable[str] = ()) -> None:
-    """Record the keys of an erased customer (idempotent: each key once per shop)."""
-    wanted = {("customer", str(c)) for c in customers if c} | \
-        {("order", str(o)) for o in orders if o} | \
-        {("email", email_digest(e)) for e in emails if e and e.strip()}
-    if not wanted:
-        return
-    known = {(r.kind, r.ref) for r in s.scalars(select(Redaction).where(
-        Redaction.ref.in_({ref for _, ref in wanted})))}
-    s.add_all(Redaction(kind=kind, ref=ref) for kind, ref in sorted(wanted - known))
-    s.flush()
-
-
-@dataclasses.dataclass
-class Redacted:
-    """The erased keys among those asked about."""
-
-    customers: set[str]
-    orders: set[str]
-    emails: set[str]  # digests
-
-    def any(self, *, customer: str | None = None, order: str | None = None,
-            email: str | None = None) -> bool:
-        return bool((customer and str(customer) in self.customers)
-                    or (order and str(order) in self.orders)
-                    or (email and email.strip() and email_digest(email) in self.emails))
-
-
-def redacted(s: Session, *, customers: Iterable[str | None] = (),
-             orders: Iterable[str | None] = (), emails: Iterable[str | None] = ()) -> Redacted:
-    """Which of these customer ids, order ids and e-mail addresses belong to an erased
-    customer (one query)."""
-    refs = {str(c) for c in customers if c} | {str(o) for o in orders if o} | \
-        {email_digest(e) for e in emails if e and e.strip()}
-    found = Redacted(set(), set(), set())
-    if refs:
-        for kind, ref in s.execute(select(Redaction.kind, Redaction.ref).where(
-                Redaction.ref.in_(refs))):
-            {"customer": found.customers, "order": found.orders,
-             "email": found.emails}[kind].add(ref)
-    return found
-
-
-def erase_customer(customer: Customer, now: dt.datetime | None = None) -> None:
-    customer.email = customer.first_name = customer.last_name = None
-    customer.phone = customer.city = customer.postcode = None
-    customer.accepts_marketing = False
-    customer.redacted_at = customer.redacted_at or now or utcnow()
-
-
-def erase_order(order: Order) -> None:
-    """An order stays for the shop's books, without who placed it and where it went."""
-    order.email = order.shipping_name = order.shipping_postcode = order.shipping_city = None
-    order.landing_site = None
-    for f in order.fulfillments:
-        f.tracking_number = f.tracking_url = None
-
-
 def _erase_from_texts(s: Session, emails: set[str]) -> None:
     """Messages and posts that quote the e-mail address (a customer who wrote it in public,
     a reply that repeated it) are deleted with it."""
@@ -385,3 +318,37 @@ def uninstall(shop: Shop) -> None:
     shop.status = "uninstalled"
     shop.status_reason = "The app was uninstalled from the shop."
     shop.uninstalled_at = utcnow()
+
+
+# --- the platform's privacy events ----------------------------------------------------------------
+
+def data_request(s: Session, shop: Shop, event: events.CustomerDataRequest, key: str) -> None:
+    export_customer(s, event.request_id or key, event.customer_external_id, event.email,
+                    event.order_external_ids)
+
+
+def customer_redact(s: Session, shop: Shop, event: events.CustomerRedact, key: str) -> None:
+    redact_customer(s, event.customer_external_id, event.email, event.order_external_ids)
+
+
+def order_stored(s: Session, shop: Shop, event: events.OrderChanged, key: str) -> None:
+    keep_no_copy(s, key, customer=event.order.customer_external_id,
+                 order=event.order.external_id, email=event.order.email)
+
+
+def customer_stored(s: Session, shop: Shop, event: events.CustomerChanged, key: str) -> None:
+    keep_no_copy(s, key, customer=event.customer.external_id, email=event.customer.email)
+
+
+def app_uninstalled(s: Session, shop: Shop, event: events.AppUninstalled, key: str) -> None:
+    uninstall(shop)
+    end_shop_sessions(s, shop.id)  # a reinstall signs nobody in with an old cookie
+
+
+def register() -> None:
+    """Privacy's handlers (after the shops' own: an order or a customer is stored first)."""
+    events.on(events.CustomerDataRequest, data_request)
+    events.on(events.CustomerRedact, customer_redact)
+    events.on(events.OrderChanged, order_stored)
+    events.on(events.CustomerChanged, customer_stored)
+    events.on(events.AppUninstalled, app_uninstalled)

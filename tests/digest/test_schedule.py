@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from arrosto import jobs
 from arrosto.digest import schedule
-from arrosto.digest.schedule import STALE, backoff, claim_run
+from arrosto.digest.send import STALE, backoff, claim_run
 from arrosto.models import DigestRun, Message, Shop
 
 from ..factories import make_shop

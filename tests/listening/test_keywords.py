@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from arrosto.demo import load_demo
+from arrosto.events import ProductData, VariantData
 from arrosto.listening.keywords import (
     CatalogStats,
     add_keyword,
@@ -16,7 +17,6 @@ from arrosto.listening.keywords import (
 )
 from arrosto.listening.vocabulary import GENERIC_WORDS, key_words, normalize, words
 from arrosto.models import Product, ProductKeyword, Shop
-from arrosto.shops.base import ProductData, VariantData
 from arrosto.shops.demo import data_file
 from arrosto.shops.sync import sync_shop, upsert_products
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from arrosto.demo import load_demo
+from arrosto.events import ProductData
 from arrosto.listening.keywords import (
     CatalogStats,
     add_keyword,
@@ -19,7 +20,6 @@ from arrosto.listening.keywords import (
 )
 from arrosto.listening.match import Match, Matcher, match_posts, post_text
 from arrosto.models import Post, PostProduct, Product, Shop
-from arrosto.shops.base import ProductData
 from arrosto.shops.demo import DemoShop, data_file
 
 BRAND = ["Brace", "Torrefazione Brace", "bracecaffe", "Brace Caffè"]

@@ -19,14 +19,11 @@ from sqlalchemy import select
 
 from arrosto import jobs
 from arrosto.models import Product, Promotion, Shop, SyncBookmark, WebhookDelivery, utcnow
-from arrosto.promotions.triggers import (
-    create_manual_promotion,
-    refresh_all_discounts_job,
-    refresh_discounts,
-)
+from arrosto.promotions.triggers import create_manual_promotion
 from arrosto.shops import platform_for
 from arrosto.shops import shopify_queries as q
-from arrosto.shops.sync import sync_resource
+from arrosto.shops.reconcile import refresh_all_discounts_job
+from arrosto.shops.sync import refresh_discounts, sync_resource
 
 from ..shops.shopify_fake import (
     admin_schema,

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from arrosto.events import CustomerData, OrderData, ProductData
 from arrosto.models import Customer, Order, Product
-from arrosto.shops.base import CustomerData, OrderData, ProductData
 from arrosto.shops.sync import upsert_customers, upsert_orders, upsert_products
 
 from ..factories import make_shop

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from arrosto.events import ProductData
 from arrosto.listening.keywords import refresh_keywords
 from arrosto.models import Post, PostProduct, Product, ProductKeyword, Shop, utcnow
-from arrosto.shops.base import ProductData
 from arrosto.shops.sync import upsert_products
 
 from ..factories import make_shop

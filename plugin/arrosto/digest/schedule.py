@@ -7,61 +7,23 @@ next run, once, and a day whose hour does not exist (the spring DST jump) still 
 Only today's date is ever due, so a long outage sends one digest, not one per day missed.
 
 The :class:`~arrosto.models.DigestRun` row, unique per shop and local date, is the final guard:
-claimed by inserting it, re-claimed with a compare-and-swap only when a try failed (after a
-backoff) or when a worker died holding it (after :data:`STALE`).
+:func:`arrosto.digest.send.claim_run` claims it by inserting it, and re-claims it with a
+compare-and-swap only when a try failed (after a backoff) or when a worker died holding it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, select
 
 from .. import jobs
 from ..db import Database
 from ..models import DigestRecipient, DigestRun, Shop, utcnow
 from .content import digest_settings, shop_zone
+from .send import send_digest
 
 log = logging.getLogger(__name__)
-
-STALE = dt.timedelta(minutes=30)  # a claimed run older than this belongs to a dead worker
-FIRST_RETRY = dt.timedelta(minutes=15)
-LONGEST_RETRY = dt.timedelta(hours=4)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """The wait after the ``attempts``-th failed try: 15 min, 30 min, 1 h, ... at most 4 h."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
-
-
-def claim_run(db: Database, shop_id: int, day: dt.date, now: dt.datetime | None = None
-              ) -> int | None:
-    """The run id for the one caller allowed to send ``day``'s digest now, else None."""
-    now = now or utcnow()
-    try:
-        with db.transaction(shop_id) as s:
-            run = DigestRun(local_date=day, state="claimed", attempts=1, claimed_at=now)
-            s.add(run)
-            s.flush()
-            return run.id
-    except IntegrityError:
-        pass
-    with db.transaction(shop_id) as s:
-        run = s.scalar(select(DigestRun).where(DigestRun.local_date == day))
-        if run is None:
-            return None
-        retry = (run.state == "failed" and now >= run.claimed_at + backoff(run.attempts)) or \
-            (run.state == "claimed" and now >= run.claimed_at + STALE)
-        if not retry:
-            return None
-        taken = s.execute(update(DigestRun).where(
-            DigestRun.id == run.id, DigestRun.state == run.state,
-            DigestRun.attempts == run.attempts)
-            .values(state="claimed", attempts=run.attempts + 1, claimed_at=now)
-            .execution_options(synchronize_session=False)).rowcount
-        return run.id if taken == 1 else None
-
 
 def local_due_date(shop: Shop, now: dt.datetime) -> dt.date | None:
     """Today's local date if the shop's digest hour has come, else None."""
@@ -71,7 +33,7 @@ def local_due_date(shop: Shop, now: dt.datetime) -> dt.date | None:
 
 def due_shops(db: Database, now: dt.datetime | None = None) -> list[tuple[int, dt.date]]:
     """(shop id, local date) of every shop whose digest for today has not been sent or given
-    up on; runs in progress or waiting for their retry are left to :func:`claim_run`."""
+    up on; runs in progress or waiting for their retry are left to ``claim_run``."""
     now = now or utcnow()
     with db.transaction(all_shops=True) as s:
         shops = s.scalars(select(Shop).where(
@@ -91,8 +53,6 @@ def due_shops(db: Database, now: dt.datetime | None = None) -> list[tuple[int, d
 def run_due(db: Database, settings, now: dt.datetime | None = None, **send_options
             ) -> dict[int, str]:
     """Send every due digest; one shop's failure never stops the others."""
-    from .send import send_digest
-
     results = {}
     for shop_id, day in due_shops(db, now):
         try:

@@ -5,7 +5,7 @@ Every message is recorded in the outbox (:class:`~arrosto.models.Message`, kind 
 idempotency key per shop, date and recipient) before it goes out and marked after, so a run taken
 over after a crash skips the recipients already served. The day's :class:`DigestRun` is marked
 ``sent`` only when every recipient's message went out; a failure leaves it ``failed`` for the
-scheduler to retry with backoff.
+scheduler to retry with backoff. :func:`claim_run` lets one caller at a time send a day's digest.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..crypto import derive_key
 from ..db import Database
@@ -157,6 +158,46 @@ def unsubscribe(db: Database, secrets: list[str], token: str,
         return recipient.email
 
 
+# --- the day's run ------------------------------------------------------------------------------
+
+STALE = dt.timedelta(minutes=30)  # a claimed run older than this belongs to a dead worker
+FIRST_RETRY = dt.timedelta(minutes=15)
+LONGEST_RETRY = dt.timedelta(hours=4)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed try: 15 min, 30 min, 1 h, ... at most 4 h."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+def claim_run(db: Database, shop_id: int, day: dt.date, now: dt.datetime | None = None
+              ) -> int | None:
+    """The run id for the one caller allowed to send ``day``'s digest now, else None."""
+    now = now or utcnow()
+    try:
+        with db.transaction(shop_id) as s:
+            run = DigestRun(local_date=day, state="claimed", attempts=1, claimed_at=now)
+            s.add(run)
+            s.flush()
+            return run.id
+    except IntegrityError:
+        pass
+    with db.transaction(shop_id) as s:
+        run = s.scalar(select(DigestRun).where(DigestRun.local_date == day))
+        if run is None:
+            return None
+        retry = (run.state == "failed" and now >= run.claimed_at + backoff(run.attempts)) or \
+            (run.state == "claimed" and now >= run.claimed_at + STALE)
+        if not retry:
+            return None
+        taken = s.execute(update(DigestRun).where(
+            DigestRun.id == run.id, DigestRun.state == run.state,
+            DigestRun.attempts == run.attempts)
+            .values(state="claimed", attempts=run.attempts + 1, claimed_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        return run.id if taken == 1 else None
+
+
 # --- one shop's digest --------------------------------------------------------------------------
 
 @dataclass
@@ -176,8 +217,6 @@ def send_digest(db: Database, settings: Any, shop_id: int, day: dt.date, *,
                 now: dt.datetime | None = None, transport: Transport | None = None,
                 wait: Callable[[float], None] = time.sleep) -> SendResult:
     """Claim the shop's run for ``day``, then send the digest to each active recipient."""
-    from .schedule import claim_run
-
     now = now or utcnow()
     run_id = claim_run(db, shop_id, day, now)
     if run_id is None:

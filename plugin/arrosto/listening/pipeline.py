@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import jobs
+from .. import events, jobs
 from ..db import Database
 from ..errors import ArrostoError, AuthError, ConfigError
 from ..models import Post, Shop, SocialAccount, utcnow
@@ -190,12 +190,12 @@ def terms_for_listening(s, shop: Shop) -> tuple[list[str], list[str]]:
 
 def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
                       settings: Any = None) -> None:
-    """Match new posts to products, classify them, route complaints and questions to cases,
-    link those to orders and draft their replies, record consent and opt-outs; approved
-    automatic replies (and opt-out confirmations) are queued once all of it is committed."""
+    """Match new posts to products, classify them, tell the domains
+    (:class:`~arrosto.events.PostsRead`: support routes complaints and questions to cases, links
+    those to orders and drafts their replies), record consent and opt-outs; approved automatic
+    replies (and opt-out confirmations) are queued once all of it is committed."""
     from ..outbox.consent import handle_consent
     from ..outbox.send import queue_sends
-    from ..support.cases import attend, route_posts
     from .match import match_posts
 
     if settings is None:
@@ -204,9 +204,9 @@ def process_new_posts(db: Database, shop_id: int, post_ids: list[int],
         shop = s.get(Shop, shop_id)
         match_posts(s, shop, post_ids)
         classify_stored_posts(s, post_ids)
-        cases = route_posts(s, shop, post_ids)
-        approved = attend(s, shop, cases, settings)
-        approved += handle_consent(s, shop, post_ids)  # "notify me", "stop"
+        read = events.PostsRead(post_ids, settings)
+        events.dispatch(s, shop, read, f"posts:{shop_id}")
+        approved = read.approved + handle_consent(s, shop, post_ids)  # "notify me", "stop"
     queue_sends(approved)
 
 

@@ -8,17 +8,18 @@ sync reading what a webhook already brought, updates that row. A discount that e
 disabled or deleted before its promotion was sent closes it (``expired`` / ``cancelled``); so
 does a sale that ends or a product that sells out again.
 
-Discounts come from the delivery handlers. A Shopify ``discounts/*`` webhook only names the
-discount, and collections (WooCommerce: categories) must be read to know their products: that
-reading is done by :func:`refresh_discount_job` once the delivery's transaction has committed,
-never inside it (a slow shop would hold the database's write lock). :func:`refresh_discounts`
-re-reads changed discounts periodically, for webhooks that never arrived (WooCommerce never
-retries one).
+Discounts come from the delivery handlers (:class:`~arrosto.events.DiscountChanged`). A Shopify
+``discounts/*`` webhook only names the discount, and collections (WooCommerce: categories) must be
+read to know their products: that reading is done by the shops' discounts stream
+(:func:`arrosto.shops.sync.refresh_discount`, in a job once the delivery's transaction has
+committed, never inside it: a slow shop would hold the database's write lock), which also re-reads
+changed discounts periodically, for webhooks that never arrived (WooCommerce never retries one);
+what it read comes back as :class:`~arrosto.events.DiscountRead`.
 
-Sales and restocks are found by the product upsert of webhooks and syncs alike
-(:func:`arrosto.shops.sync.upsert_products`), which keeps each stored product's :class:`Offer`
-before overwriting it. Only products already stored count: the first sync of a catalog, or a
-product created already on sale, is not news.
+Sales and restocks come from the product upsert of webhooks and syncs alike
+(:func:`arrosto.shops.sync.upsert_products`), which emits :class:`~arrosto.events.OfferChanged`
+with each stored product's offer before and after the change. Only products already stored
+count: the first sync of a catalog, or a product created already on sale, is not news.
 """
 from __future__ import annotations
 
@@ -26,29 +27,18 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import jobs
-from ..db import Database, dialect_insert
-from ..errors import ArrostoError
-from ..events import DiscountChanged
-from ..models import (
-    Product,
-    ProductVariant,
-    Promotion,
-    PromotionProduct,
-    Shop,
-    SyncBookmark,
-    utcnow,
-)
-from ..shops import platform_for
+from ..db import dialect_insert
+from ..events import DiscountChanged, Offer
+from ..models import Product, ProductVariant, Promotion, PromotionProduct, Shop, utcnow
+from ..shops.jobs import refresh_discount_job
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +51,6 @@ MANUAL = "manual"
 
 NOT_SENT = ("pending_approval", "approved")  # a trigger may still change or close these
 FINISHED = ("done", "cancelled", "expired")  # left alone
-DISCOUNTS_BOOKMARK = "discounts"
 _BARE_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -78,11 +67,11 @@ def sale_source(shop: Shop) -> str:
 def discount_changed(s: Session, shop: Shop, event: DiscountChanged) -> Promotion | None:
     """The delivery handler's part, inside the delivery's transaction: what the event says is
     applied now; what must first be read from the platform (a Shopify webhook's details, the
-    products of collections) is read by :func:`refresh_discount_job` after the commit."""
+    products of collections) is read by the shops' ``refresh_discount_job`` after the commit."""
     needs_reading = (not event.details or event.collection_external_ids
                      or event.excluded_collection_external_ids)
     if needs_reading:
-        after_commit(s, refresh_discount_job, shop.id, event.external_id)
+        jobs.after_commit(s, refresh_discount_job, shop.id, event.external_id)
     if not event.details:
         return None
     return apply_discount(s, shop, event, None)
@@ -150,127 +139,38 @@ def _product_ids(s: Session, external_ids: Iterable[str]) -> set[int]:
     return found
 
 
-@jobs.job(retries=3, retry_delay=60)
-def refresh_discount_job(shop_id: int, external_id: str) -> None:
-    refresh_discount(jobs.database(), shop_id, external_id)
-
-
-def refresh_discount(db: Database, shop_id: int, external_id: str) -> Promotion | None:
-    """Read one discount from the platform (and its collections' products), then apply it;
-    a discount that no longer exists closes its promotion."""
-    with db.transaction() as s:
-        shop = s.get(Shop, shop_id)
-        if shop is None or shop.status != "active":
-            return None
-        platform = platform_for(shop)
-    found = platform.fetch_discount(external_id)
-    event = found or DiscountChanged(external_id=external_id, title="", active=False)
-    collections = {cid: platform.collection_products(cid)
-                   for cid in {*event.collection_external_ids,
-                               *event.excluded_collection_external_ids}}
-    with db.transaction(shop_id) as s:
-        return apply_discount(s, s.get(Shop, shop_id), event, collections)
-
-
-@jobs.job()
-def refresh_all_discounts_job() -> None:
-    from ..shops.reconcile import active_shops
-
-    for shop_id in active_shops(jobs.database()):
-        refresh_discounts_job(shop_id)
-
-
-@jobs.job(retries=2, retry_delay=120)
-def refresh_discounts_job(shop_id: int) -> None:
-    refresh_discounts(jobs.database(), shop_id)
-
-
-def refresh_discounts(db: Database, shop_id: int) -> int:
-    """Re-read the discounts changed since the last run (webhooks that never arrived); returns
-    how many were applied. The first run only notes the time: discounts that were already there
-    when Arrosto was installed are not news. Errors are logged, not raised into other shops'."""
-    started = utcnow()
-    with db.transaction(shop_id) as s:
-        mark = s.scalar(select(SyncBookmark).where(SyncBookmark.resource == DISCOUNTS_BOOKMARK))
-        if mark is None:
-            s.add(SyncBookmark(resource=DISCOUNTS_BOOKMARK, updated_since=started,
-                               run_started_at=started, finished_at=started))
-            return 0
-        since = mark.updated_since
-    with db.transaction() as s:
-        platform = platform_for(s.get(Shop, shop_id))
-    applied = 0
-    try:
-        for changed in platform.read_discounts(since):
-            refresh_discount(db, shop_id, changed.external_id)
-            applied += 1
-    except ArrostoError as exc:
-        log.warning("shop %d: discounts not re-read: %s", shop_id, exc)
-        with db.transaction(shop_id) as s:
-            mark = s.scalar(select(SyncBookmark).where(
-                SyncBookmark.resource == DISCOUNTS_BOOKMARK))
-            mark.last_error = str(exc)[:2000]
-        return applied
-    with db.transaction(shop_id) as s:
-        mark = s.scalar(select(SyncBookmark).where(SyncBookmark.resource == DISCOUNTS_BOOKMARK))
-        mark.updated_since, mark.finished_at, mark.last_error = started, utcnow(), None
-        mark.run_started_at, mark.items_synced = started, applied
-    return applied
-
-
 # --- sales and restocks -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Offer:
-    """What a stored product offers: (price, compare-at price) per variant, and stock."""
-
-    prices: Mapping[str, tuple[Decimal | None, Decimal | None]]
-    in_stock: bool | None
-
-
-def offer_of(product: Product) -> Offer:
-    in_stock = product.in_stock
-    if in_stock is None and product.inventory_quantity is not None:  # stored before 0004
-        in_stock = product.inventory_quantity > 0
-    return Offer({v.external_id: (v.price, v.compare_at_price) for v in product.variants},
-                 in_stock)
-
 
 def _on_sale(price: Decimal | None, compare_at: Decimal | None) -> bool:
     return price is not None and compare_at is not None and compare_at > price
 
 
-def offers_changed(s: Session, changes: Iterable[tuple[Product, Offer]]) -> list[Promotion]:
-    """Called by the product upsert with each stored product and its offer before the change:
-    newly on sale (a variant's compare-at price above its price, newly so or lower still) or
-    back in stock (out of stock before, in stock now) makes or updates a promotion; a sale
-    that ended or a product sold out again closes the one not sent yet."""
-    made: list[Promotion] = []
-    shop: Shop | None = None
-    for product, before in changes:
-        if product.deleted_at is not None or product.status != "active":
-            continue
-        after = offer_of(product)
-        dropped = [(price, compare_at) for vid, (price, compare_at) in after.prices.items()
-                   if vid in before.prices and _on_sale(price, compare_at)
-                   and _newly_lower(before.prices[vid], price)]
-        was_on_sale = any(_on_sale(*p) for p in before.prices.values())
-        on_sale = any(_on_sale(*p) for p in after.prices.values())
-        if not (dropped or (was_on_sale and not on_sale) or before.in_stock != after.in_stock):
-            continue
-        shop = shop or s.get(Shop, s.info["shop_id"])
-        if dropped:
-            price, compare_at = min(dropped)
-            value = f"{_money(compare_at)} → {_money(price)} {shop.currency}"
-            made.append(_product_promotion(s, product, sale_source(shop),
-                                           f"{product.title} on sale", value))
-        elif was_on_sale and not on_sale:
-            _close_product_promotions(s, product, sale_source(shop), "expired")
-        if before.in_stock is False and after.in_stock is True:
-            made.append(_product_promotion(s, product, BACK_IN_STOCK,
-                                           f"{product.title} is back in stock", None))
-        elif before.in_stock is True and after.in_stock is False:
-            _close_product_promotions(s, product, BACK_IN_STOCK, "cancelled")
+def offer_changed(s: Session, shop: Shop, product: Product, before: Offer,
+                  after: Offer) -> Promotion | None:
+    """A stored product's offer changed (its offer before and after): newly on sale (a
+    variant's compare-at price above its price, newly so or lower still) or back in stock (out
+    of stock before, in stock now) makes or updates a promotion; a sale that ended or a product
+    sold out again closes the one not sent yet."""
+    if product.deleted_at is not None or product.status != "active":
+        return None
+    dropped = [(price, compare_at) for vid, (price, compare_at) in after.prices.items()
+               if vid in before.prices and _on_sale(price, compare_at)
+               and _newly_lower(before.prices[vid], price)]
+    was_on_sale = any(_on_sale(*p) for p in before.prices.values())
+    on_sale = any(_on_sale(*p) for p in after.prices.values())
+    made = None
+    if dropped:
+        price, compare_at = min(dropped)
+        value = f"{_money(compare_at)} → {_money(price)} {shop.currency}"
+        made = _product_promotion(s, product, sale_source(shop), f"{product.title} on sale",
+                                  value)
+    elif was_on_sale and not on_sale:
+        _close_product_promotions(s, product, sale_source(shop), "expired")
+    if before.in_stock is False and after.in_stock is True:
+        made = _product_promotion(s, product, BACK_IN_STOCK,
+                                  f"{product.title} is back in stock", None)
+    elif before.in_stock is True and after.in_stock is False:
+        _close_product_promotions(s, product, BACK_IN_STOCK, "cancelled")
     return made
 
 
@@ -401,30 +301,3 @@ def _with_currency(value: str | None, currency: str) -> str | None:
 
 def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
-
-
-# --- after the commit -----------------------------------------------------------------------------
-
-_PENDING = "arrosto.after_commit"
-
-
-def after_commit(s: Session, job: Callable[..., Any], *args: Any) -> None:
-    """Enqueue ``job(*args)`` once ``s`` has committed (nothing if it rolls back): the job may
-    call the shop's API and write in a transaction of its own."""
-    pending = s.info.setdefault(_PENDING, [])
-    if (job, args) not in pending:
-        pending.append((job, args))
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_pending(session: Session) -> None:
-    for job, args in session.info.pop(_PENDING, []):
-        try:
-            job(*args)
-        except Exception:  # noqa: BLE001 - committed already; refresh_discounts catches up
-            log.exception("could not enqueue %s%r", getattr(job, "name", job), args)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -1,108 +1,17 @@
-"""The one interface every shop platform implements, and the records it returns.
+"""The one interface every shop platform implements.
 
-Connectors turn platform payloads into these dataclasses; nothing outside ``shops/`` reads a
-platform payload. Sync, webhooks and the admin only ever see these types.
+Connectors turn platform payloads into the records and events of :mod:`arrosto.events`; nothing
+outside ``shops/`` reads a platform payload. Sync, webhooks and the admin only ever see those.
 """
 from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ..models import Shop
-
-
-@dataclass
-class VariantData:
-    external_id: str
-    title: str = ""
-    sku: str | None = None
-    price: Decimal | None = None
-    compare_at_price: Decimal | None = None
-    inventory_quantity: int | None = None
-
-
-@dataclass
-class ProductData:
-    external_id: str
-    title: str
-    handle: str | None = None
-    vendor: str | None = None
-    product_type: str | None = None
-    tags: list[str] = field(default_factory=list)
-    description: str | None = None
-    status: str = "active"
-    url: str | None = None
-    updated_at: dt.datetime | None = None
-    variants: list[VariantData] = field(default_factory=list)
-    # False when the source lists only the variants' ids (a WooCommerce webhook for a variable
-    # product): known variants keep their stored details until the next sync fills them in
-    variants_complete: bool = True
-    # the platform's own stock status where it has one (WooCommerce ``stock_status``, also for
-    # products without stock quantities); None: judged from the variants' quantities
-    in_stock: bool | None = None
-
-
-@dataclass
-class CustomerData:
-    external_id: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    city: str | None = None
-    postcode: str | None = None
-    accepts_marketing: bool = False
-    updated_at: dt.datetime | None = None
-    handles: dict[str, str] = field(default_factory=dict)  # network -> handle on the record
-
-
-@dataclass
-class LineData:
-    title: str
-    quantity: int = 1
-    price: Decimal = Decimal("0")
-    external_product_id: str | None = None
-    variant_title: str | None = None
-    sku: str | None = None
-
-
-@dataclass
-class FulfillmentData:
-    external_id: str
-    status: str | None = None
-    shipment_status: str | None = None
-    tracking_company: str | None = None
-    tracking_number: str | None = None
-    tracking_url: str | None = None
-    created_at: dt.datetime | None = None
-
-
-@dataclass
-class OrderData:
-    external_id: str
-    name: str
-    created_at: dt.datetime
-    number: int | None = None
-    customer_external_id: str | None = None
-    email: str | None = None
-    shipping_name: str | None = None
-    shipping_postcode: str | None = None
-    shipping_city: str | None = None
-    financial_status: str | None = None
-    fulfillment_status: str | None = None
-    cancelled_at: dt.datetime | None = None
-    cancel_reason: str | None = None
-    total_price: Decimal = Decimal("0")
-    currency: str = "EUR"
-    discount_codes: list[str] = field(default_factory=list)
-    landing_site: str | None = None
-    updated_at: dt.datetime | None = None
-    lines: list[LineData] = field(default_factory=list)
-    fulfillments: list[FulfillmentData] = field(default_factory=list)
 
 
 @dataclass

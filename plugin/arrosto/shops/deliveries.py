@@ -24,6 +24,15 @@ from sqlalchemy import BigInteger, Integer, bindparam, delete, select, update
 
 from .. import events, jobs
 from ..db import Database, dialect_insert
+from ..events import (
+    CustomerData,
+    FulfillmentData,
+    LineData,
+    OrderData,
+    ProductData,
+    VariantData,
+    dispatch,
+)
 from ..models import (
     Customer,
     Fulfillment,
@@ -37,17 +46,7 @@ from ..models import (
     utcnow,
 )
 from . import PLATFORMS
-from .base import (
-    CustomerData,
-    FulfillmentData,
-    LineData,
-    OrderData,
-    ProductData,
-    VariantData,
-    WebhookMeta,
-    WebhookParseError,
-)
-from .handlers import dispatch
+from .base import WebhookMeta, WebhookParseError
 
 log = logging.getLogger(__name__)
 

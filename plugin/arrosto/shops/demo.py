@@ -13,17 +13,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, ClassVar
 
-from .base import (
-    CustomerData,
-    FulfillmentData,
-    LineData,
-    OrderData,
-    Page,
-    ProductData,
-    ShopInfo,
-    ShopPlatform,
-    VariantData,
-)
+from ..events import CustomerData, FulfillmentData, LineData, OrderData, ProductData, VariantData
+from .base import Page, ShopInfo, ShopPlatform
 
 PAGE_SIZE = 100
 

@@ -1,6 +1,7 @@
 """Reconciliation: catch what webhooks missed. Each active shop is re-synced from its bookmarks
 (so recently updated products and orders are read again) and its webhook subscriptions repaired —
-WooCommerce never retries a failed delivery and disables a webhook after repeated failures."""
+WooCommerce never retries a failed delivery and disables a webhook after repeated failures. The
+discounts changed since the last look are read again on their own schedule."""
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ from ..db import Database
 from ..errors import ArrostoError
 from ..models import Shop, utcnow
 from . import platform_for
-from .sync import sync_shop
+from .sync import refresh_discounts, sync_shop
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,17 @@ def reconcile_all_job() -> None:
 @jobs.job(retries=2, retry_delay=120)
 def reconcile_shop_job(shop_id: int) -> None:
     reconcile_shop(jobs.database(), shop_id, jobs.app().config["ARROSTO"].public_url)
+
+
+@jobs.job()
+def refresh_all_discounts_job() -> None:
+    for shop_id in active_shops(jobs.database()):
+        refresh_discounts_job(shop_id)
+
+
+@jobs.job(retries=2, retry_delay=120)
+def refresh_discounts_job(shop_id: int) -> None:
+    refresh_discounts(jobs.database(), shop_id)
 
 
 def active_shops(db: Database) -> list[int]:

@@ -57,21 +57,10 @@ from ..errors import (
     RetryableError,
     error_for_status,
 )
+from ..events import CustomerData, FulfillmentData, LineData, OrderData, ProductData, VariantData
 from ..models import Shop, utcnow
 from . import shopify_queries as q
-from .base import (
-    CustomerData,
-    FulfillmentData,
-    LineData,
-    OrderData,
-    Page,
-    ProductData,
-    ShopInfo,
-    ShopPlatform,
-    VariantData,
-    WebhookMeta,
-    WebhookParseError,
-)
+from .base import Page, ShopInfo, ShopPlatform, WebhookMeta, WebhookParseError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -63,18 +63,8 @@ from ..errors import (
     RetryableError,
     error_for_status,
 )
-from .base import (
-    CustomerData,
-    LineData,
-    OrderData,
-    Page,
-    ProductData,
-    ShopInfo,
-    ShopPlatform,
-    VariantData,
-    WebhookMeta,
-    WebhookParseError,
-)
+from ..events import CustomerData, LineData, OrderData, ProductData, VariantData
+from .base import Page, ShopInfo, ShopPlatform, WebhookMeta, WebhookParseError
 
 if TYPE_CHECKING:
     from ..models import Shop
