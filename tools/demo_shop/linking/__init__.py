@@ -15,8 +15,8 @@ The evaluation that scores the linking against this ground truth is
 """
 from __future__ import annotations
 
+from ..common import REFERENCE_NOW
 from .model import SyntheticComplaint, SyntheticPost, SyntheticShop
-from .names import REFERENCE_NOW
 from .shop import generate_shop
 from .store import write_complaints, write_shop
 

@@ -3,7 +3,6 @@ shared by many, look-alike surnames), nicknames, pseudonyms, handles, display na
 catalog as people name it in a post."""
 from __future__ import annotations
 
-import datetime as dt
 import random
 import re
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from typing import Any
 
 from arrosto.text import fold
 
-REFERENCE_NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+from ..common import NETWORK_SHARES
 
 # --- name pools ---------------------------------------------------------------------------------
 
@@ -107,10 +106,9 @@ PSEUDONYM_NAMES = ["Espresso Dipendente", "Tazzina Sbeccata", "Crema e Cacao", "
                    "Crema Chaser", "Sognatrice", "Viaggiatore", "Lettore Forte", "🏃 runner",
                    "Il Barbiere", "Tortellina", "Cuoca Pazza", "Montanaro", "Ciclista 🚲",
                    "Fotografa", "Prof stanco", "Mamma impegnata"]
-MAIL_DOMAINS = ["example.com", "example.it", "example.org"]
 INSTANCES = ["mastodon.social", "mastodon.uno", "sociale.network", "mas.to", "fosstodon.org",
              "mastodon.bida.im", "hachyderm.io"]
-NETWORKS = [("x", 45), ("bluesky", 30), ("mastodon", 25)]
+NETWORKS = list(NETWORK_SHARES.items())
 
 
 def pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:

@@ -7,13 +7,12 @@ import random
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..common import MAIL_DOMAINS, REFERENCE_NOW
 from .complaints import make_complaints
 from .model import SyntheticShop
 from .names import (
     CATALOG,
-    MAIL_DOMAINS,
     NETWORKS,
-    REFERENCE_NOW,
     make_handle,
     person_name,
     pick,

@@ -10,9 +10,11 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from ..common import REFERENCE_NOW
+
 SEED = 20261123
 UTC = dt.UTC
-REF = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+REF = REFERENCE_NOW
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "plugin" / "arrosto" / "demo" / "data"
 
 rng = random.Random(SEED)

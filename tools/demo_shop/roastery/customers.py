@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..common import MAIL_DOMAINS
 from .base import REF, UTC, ascii_name, chance, money, pick, rng
 
 # --- customers ----------------------------------------------------------------------------------
@@ -98,7 +99,6 @@ FORCED_CUSTOMERS = [("Marco", "Rossi", "m"), ("Marco", "Rosi", "m"), ("Giulia", 
                     ("Niccolò", "Donà", "m"), ("Nicolò", "Orrù", "m"), ("Niccolò", "Cantù", "m"),
                     ("Ilaria", "D'Angelo", "f"), ("Salvatore", "Lo Russo", "m"),
                     ("Chiara", "Dell'Acqua", "f"), ("Federica", "Orrù", "f")]
-EMAIL_DOMAINS = ["example.com", "example.it", "example.org"]
 
 
 def make_customers():
@@ -133,7 +133,7 @@ def make_customers():
                           f"{f[0]}.{s}{rng.randint(1, 99)}"])
             if attempt > 10:
                 local += str(attempt)
-            email = f"{local}@{pick(EMAIL_DOMAINS)}"
+            email = f"{local}@{pick(MAIL_DOMAINS)}"
             if email not in emails:
                 break
         emails.add(email)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from ..common import NETWORK_SHARES
 from .base import ascii_name, chance, fold, pick, rng
 from .customers import FOREIGN, IT_F, IT_M, IT_SUR, NICK
 from .pools import INSTANCES, PSEUDO
 
-NETS = ["x", "bluesky", "mastodon"]
-NET_TARGET = {"x": 0.45, "bluesky": 0.30, "mastodon": 0.25}
+NETS = list(NETWORK_SHARES)
+NET_TARGET = {n: share / 100 for n, share in NETWORK_SHARES.items()}
 B32 = "abcdefghijklmnopqrstuvwxyz234567"
 S32 = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, for Bluesky TIDs
 NAME_EMOJI = ["☕", "🌿", "🇮🇹", "✨", "🍋", "🌋", "📚", "🎧", "🏃", "🐈"]

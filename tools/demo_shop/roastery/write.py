@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from ..common import NETWORK_SHARES
 from .base import DEFAULT_OUT, KEY_OF, PKEY, SEED, SHOP, iso, rng
 from .catalog import make_products
 from .customers import make_customers, make_orders
@@ -44,7 +45,7 @@ def main(argv=None):
     # a few more customers keep a social handle on their record without posting (~15% overall)
     quiet = [c for c in customers if not c["handles"]]
     for c in rng.sample(quiet, max(0, 48 - sum(1 for c in customers if c["handles"]))):
-        net = rng.choices(NETS, [45, 30, 25])[0]
+        net = rng.choices(NETS, list(NETWORK_SHARES.values()))[0]
         lang = "it" if c["_origin"] == "it" else "en"
         c["handles"][net] = posts.new_handle(net, lang, c["first_name"], c["last_name"])
     post_list = sorted(posts.posts, key=lambda p: (p["created_at"], p["id"]))
