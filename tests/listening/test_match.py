@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from arrosto.demo import load_demo
 from arrosto.listening.keywords import (
     CatalogStats,
     add_keyword,
@@ -141,8 +140,8 @@ def test_one_pass_does_not_slow_down_with_the_catalog():
 # --- the demo shop: precision and recall ---------------------------------------------------------
 
 @pytest.fixture
-def demo(db, tmp_path) -> int:
-    shop_id = load_demo(db, tmp_path).shop_id
+def demo(db, demo_shop) -> int:
+    shop_id = demo_shop.shop_id
     with db.transaction(shop_id) as s:
         refresh_keywords(s, s.get(Shop, shop_id))
     return shop_id

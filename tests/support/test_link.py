@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from arrosto.demo import load_demo
 from arrosto.models import (
     Case,
     Customer,
@@ -502,8 +501,8 @@ def test_one_case_by_queries_ranks_like_the_batch_index(db, shop):
 
 # --- the demo shop --------------------------------------------------------------------------------
 
-def test_demo_posts_link_to_the_orders_they_quote(db, tmp_path):
-    result = load_demo(db, tmp_path)
+def test_demo_posts_link_to_the_orders_they_quote(db, demo_shop):
+    result = demo_shop
     truth = data_file("posts_truth.json")
     with db.transaction(result.shop_id) as s:
         by_case: dict[int, dict[str, Any]] = {}
