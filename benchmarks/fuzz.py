@@ -1,7 +1,8 @@
-"""The full fuzzing run: 100,000 generated inputs across the targets of
-``tests/faults/test_fuzz.py`` (webhook receivers over HTTP, stored deliveries, the archive
-importer, the classifier, the reply-draft renderer), every failure counted instead of stopping
-at the first. Prints one JSON object: inputs and failures per target, and the first failures.
+"""The full fuzzing run: 100,000 generated inputs across the targets of ``tools/fuzz`` (webhook
+receivers over HTTP, stored deliveries, the archive importer, the classifier, the reply-draft
+renderer; ``tests/faults/test_fuzz.py`` runs a few of each), every failure counted instead of
+stopping at the first. Prints one JSON object: inputs and failures per target, and the first
+failures.
 
     python benchmarks/fuzz.py                 # 100,000 inputs (SQLite, or ARROSTO_DATABASE_URL)
     python benchmarks/fuzz.py --quick         # 1,200
@@ -35,7 +36,8 @@ def make_env(tmp: Path):
 
     from arrosto import create_app
     from arrosto.db import Database
-    from tests.faults.test_fuzz import APP_SETTINGS, Env
+    from tools.fuzz.inputs import APP_SETTINGS
+    from tools.fuzz.targets import Env
 
     url = os.environ.get("ARROSTO_DATABASE_URL") or f"sqlite:///{tmp / 'fuzz.db'}"
     schema = f"fuzz_{uuid.uuid4().hex[:8]}" if url.startswith("postgresql") else None
@@ -70,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     total = 1_200 if args.quick else args.total
 
-    from tests.faults.test_fuzz import TARGETS, run
+    from tools.fuzz.targets import TARGETS, run
 
     names = [n for n in SHARES if not args.only or n in args.only.split(",")]
     weight = sum(SHARES[n] for n in names)

@@ -1,5 +1,5 @@
 """Linking support cases to orders on a large shop, through the database: one synthetic shop of
-100,000 orders and 1,000 complaint threads (``arrosto.support.evaluate``, fixed seed) is written
+100,000 orders and 1,000 complaint threads (``tools.demo_shop.linking``, fixed seed) is written
 through the models, the cases are opened by ``support.cases``, then timed: building the
 :class:`~arrosto.support.linking.LinkIndex` and linking every case (OrderLink rows written, one
 transaction). Scored against the ground truth: automatic-link precision and recall and the
@@ -39,19 +39,20 @@ from _common import emit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugin"))
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 from arrosto import create_app  # noqa: E402
 from arrosto.models import Case, Order  # noqa: E402
-from arrosto.support.evaluate import (  # noqa: E402
+from arrosto.support.linking import AUTO_LINK_THRESHOLD, LinkIndex, link_cases  # noqa: E402
+from tools.demo_shop.linking import (  # noqa: E402
     SyntheticComplaint,
     generate_shop,
     write_complaints,
     write_shop,
 )
-from arrosto.support.linking import AUTO_LINK_THRESHOLD, LinkIndex, link_cases  # noqa: E402
 
 SEED = 2026  # the reported seed; AUTO_LINK_THRESHOLD was tuned on seed 7
 NUMBER = re.compile(r"#?\b(\d{3,9})\b")

@@ -1,6 +1,7 @@
-"""Shared fixtures: ``settings``, ``app``, ``db``, ``client``, ``runner``.
+"""Shared fixtures: ``settings``, ``app``, ``db``, ``client``, ``runner``, ``demo_shop``.
 
-SQLite by default (a migrated template copied per test). With ``ARROSTO_DATABASE_URL`` set to
+SQLite by default (a migrated template copied per test; ``demo_shop``: a copy of a database
+with the demo roastery loaded, built once per run). With ``ARROSTO_DATABASE_URL`` set to
 PostgreSQL, each run migrates its own schema (dropped at the end) and tables are emptied after
 each test, so retried or parallel runs never collide. With ``ARROSTO_REDIS_URL`` the job queue
 uses a name of its own per run.
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from arrosto import create_app, outbound
 from arrosto.db import Database
+from arrosto.demo import DemoResult, load_demo
 from arrosto.models import Base
 
 DATABASE_URL = os.environ.get("ARROSTO_DATABASE_URL") or None
@@ -47,22 +49,58 @@ def database_template(tmp_path_factory):
         yield {"template": path}
 
 
-@pytest.fixture
-def settings(tmp_path, database_template) -> dict:
-    """Overrides for create_app: a fresh database and instance folder for every test."""
-    values = {"testing": True, "secret_key": SECRET, "instance_path": tmp_path / "instance",
+def _base_settings(instance_path: Path) -> dict:
+    values = {"testing": True, "secret_key": SECRET, "instance_path": instance_path,
               "jobs_immediate": True, "jobs_queue_name": f"arrosto_{RUN_ID}",
               "public_url": "http://localhost", "log_level": "WARNING"}
+    if REDIS_URL:
+        values["redis_url"] = REDIS_URL
+    return values
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, database_template) -> dict | None:
+    """On SQLite, a migrated database with the demo roastery loaded through the real sync and
+    import (``arrosto.demo.load_demo``), once per run; ``None`` on PostgreSQL, where each test
+    that asks for ``demo_shop`` loads the demo itself."""
+    if ON_POSTGRES:
+        return None
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "arrosto.db"
+    shutil.copy(database_template["template"], path)
+    app = create_app({**_base_settings(folder / "instance"), "database_url": f"sqlite:///{path}"})
+    result = load_demo(app.extensions["arrosto.db"], folder / "instance")
+    app.extensions["arrosto.db"].dispose()
+    return {"template": path, "result": result}
+
+
+@pytest.fixture
+def settings(request, tmp_path, database_template) -> dict:
+    """Overrides for create_app: a fresh database and instance folder for every test (with the
+    demo loaded when the test asks for ``demo_shop``)."""
+    values = _base_settings(tmp_path / "instance")
     if ON_POSTGRES:
         values["database_url"] = database_template["database_url"]
         values["database_schema"] = database_template["database_schema"]
     else:
+        template = database_template["template"]
+        if "demo_shop" in request.fixturenames:
+            template = request.getfixturevalue("demo_template")["template"]
         path = tmp_path / "arrosto.db"
-        shutil.copy(database_template["template"], path)
+        shutil.copy(template, path)
         values["database_url"] = f"sqlite:///{path}"
-    if REDIS_URL:
-        values["redis_url"] = REDIS_URL
     return values
+
+
+@pytest.fixture
+def demo_shop(request, settings, tmp_path) -> DemoResult:
+    """The demo roastery in this test's database, as ``load_demo`` left it: on SQLite the
+    database was copied from ``demo_template`` (no loading per test); on PostgreSQL it is
+    loaded now. Any app the test builds (``app``, ``db``, ``make_app``) sees it."""
+    template = request.getfixturevalue("demo_template")
+    if template is not None:
+        return template["result"]
+    return load_demo(request.getfixturevalue("db"), tmp_path)
 
 
 @pytest.fixture(autouse=True)

@@ -72,10 +72,10 @@ def test_demo_command_prints_a_login_link(runner, monkeypatch):
 
 @pytest.mark.xfail(strict=True, reason="issue 18 open: the model still reads two demo posts "
                    "(irony: 'has ruined supermarket coffee for me', 'sembra nuova') as complaints")
-def test_the_demo_digest_quotes_only_complaints_under_what_does_not_work(app, db, tmp_path):
+def test_the_demo_digest_quotes_only_complaints_under_what_does_not_work(app, db, demo_shop):
     """Against the demo's labelled truth: every post quoted under "Cosa non va" is truly a
     complaint — no praise, purchase intent, restock request or resolved thank-you."""
-    result = load_demo(db, tmp_path)
+    result = demo_shop
     truth = data_file("posts_truth.json")
     quoted: dict[str, set[tuple[int, str]]] = {"works": set(), "fails": set()}
     with db.transaction(result.shop_id) as s:
@@ -96,3 +96,14 @@ def test_the_demo_digest_quotes_only_complaints_under_what_does_not_work(app, db
     praised_wrongly = [(truth[external[pid]]["intent"], text) for pid, text in quoted["works"]
                        if truth[external[pid]]["intent"] == "complaint"]
     assert praised_wrongly == []
+
+
+def test_the_demo_fixture_is_the_loaded_demo(db, demo_shop):
+    """``demo_shop`` (a copy of a database the run loaded once) holds what ``load_demo`` loads."""
+    assert demo_shop.created and demo_shop.posts.new == len(data_file("posts.jsonl"))
+    with db.transaction(demo_shop.shop_id) as s:
+        assert s.get(Shop, demo_shop.shop_id).name == data_file("shop.json")["name"]
+        assert s.scalar(select(func.count(Order.id))) == len(data_file("orders.json"))
+        assert s.scalar(select(func.count(Post.id))) == len(data_file("posts.jsonl"))
+        assert s.scalar(select(func.count(SocialIdentity.id))) == sum(
+            len(c["handles"]) for c in data_file("customers.json"))

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from arrosto.demo import load_demo
 from arrosto.events import ProductData, VariantData
 from arrosto.listening.keywords import (
     CatalogStats,
@@ -35,8 +34,8 @@ def keywords_by_product(db, shop_id: int) -> dict[str, dict[str, ProductKeyword]
 
 
 @pytest.fixture
-def demo(db, tmp_path) -> int:
-    shop_id = load_demo(db, tmp_path).shop_id
+def demo(db, demo_shop) -> int:
+    shop_id = demo_shop.shop_id
     with db.transaction(shop_id) as s:
         refresh_keywords(s, s.get(Shop, shop_id))
     return shop_id

@@ -2,14 +2,11 @@
 first; measured on the demo posts against their ground truth."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from arrosto.demo import load_demo
 from arrosto.events import ProductData
 from arrosto.listening.keywords import (
     CatalogStats,
@@ -112,7 +109,10 @@ def test_a_term_between_any_words_is_found_and_only_whole(before, after, gap):
         assert all(f" {t} " in post_text(f"{before} gran crema {after}") for t in m.terms)
 
 
-def test_one_pass_does_not_slow_down_with_the_catalog():
+def test_every_mention_is_found_in_a_small_and_a_large_catalog():
+    """The same posts against 50 and 10,000 products: every mention found, and nothing else.
+    That one pass stays as fast with 200× the catalog is ``benchmarks/matching.py``'s
+    (``catalog_slowdown``)."""
     def catalog(size: int) -> Matcher:
         items = [ProductData(str(i), f"Miscela Nome{i} Riserva", handle=f"miscela-nome{i}")
                  for i in range(size)]
@@ -122,27 +122,18 @@ def test_one_pass_does_not_slow_down_with_the_catalog():
 
     posts = [f"Terzo caffè del giorno, oggi la Miscela Nome{i % 50} Riserva ☕ #{i}"
              if i % 5 == 0 else f"Treno in ritardo di {i % 60} minuti, classico 😂"
-             for i in range(5_000)]
-
-    def seconds(matcher: Matcher) -> float:
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            found = sum(len(matcher.match(text)) for text in posts)
-            best = min(best, time.perf_counter() - started)
-        assert found == len(posts) // 5  # every mention, in either catalog
-        return best
-
-    small, large = seconds(catalog(50)), seconds(catalog(10_000))
-    assert large < 3 * small + 0.05  # one automaton pass: 200× the catalog, not 200× the time
-    assert len(posts) / large > 5_000  # posts per second, on a slow shared test machine
+             for i in range(1_000)]
+    for matcher in (catalog(50), catalog(10_000)):
+        found = [matcher.match(text) for text in posts]
+        assert sum(len(f) for f in found) == len(posts) // 5
+        assert all(bool(f) == (i % 5 == 0) for i, f in enumerate(found))
 
 
 # --- the demo shop: precision and recall ---------------------------------------------------------
 
 @pytest.fixture
-def demo(db, tmp_path) -> int:
-    shop_id = load_demo(db, tmp_path).shop_id
+def demo(db, demo_shop) -> int:
+    shop_id = demo_shop.shop_id
     with db.transaction(shop_id) as s:
         refresh_keywords(s, s.get(Shop, shop_id))
     return shop_id

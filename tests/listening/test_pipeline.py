@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from arrosto.demo import load_demo
 from arrosto.errors import AuthError, RetryableError
 from arrosto.listening.pipeline import listen_account
 from arrosto.models import Case, Post, PostProduct, SocialAccount
@@ -70,8 +69,8 @@ POSTS = [
 
 
 @pytest.fixture
-def shop_id(db, tmp_path):
-    return load_demo(db, tmp_path).shop_id
+def shop_id(db, demo_shop):
+    return demo_shop.shop_id
 
 
 def add_account(db, shop_id, network="x", handle="bracecaffe") -> int:

@@ -78,7 +78,7 @@ class XNetwork(SocialNetwork):
 
     name: ClassVar[str] = "x"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        max_length=280, can_dm=True, can_follow=True, query_max_length=512)
+        max_length=280, can_dm=True, can_follow=True, query_max_length=512, private_inbox=True)
 
     rate_limit_waits: ClassVar[int] = 3
 

@@ -13,8 +13,8 @@ scores ``s_p = -log N + E_p + log Σ_o r_o·exp(E_o)``. Persons compete in a sof
 author is none of them" at 0: ``P(p) = exp(s_p) / (1 + Σ_q exp(s_q))``, and an order's
 confidence is ``P(p) · r_o·exp(E_o) / Σ_o' r_o'·exp(E_o')``. So namesakes share the mass, a
 full name alone (``K = -1``) is about 0.27 at best, and a name with the product and a fitting
-late order can pass the threshold. ``arrosto eval linking``
-(:func:`arrosto.support.evaluate.format_report`) prints a calibration table: confidences are
+late order can pass the threshold. ``python benchmarks/evaluate_linking.py``
+prints a calibration table: confidences are
 close to observed accuracy at both ends and conservative in the middle (0.5-0.8 right ~83% of
 the time on the tuning seeds).
 """

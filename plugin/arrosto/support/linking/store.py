@@ -3,7 +3,7 @@ linked automatically at or above the threshold, and the owner's confirmations an
 which a re-run never overwrites.
 
 :data:`AUTO_LINK_THRESHOLD`: the lowest confidence whose automatic links were right at least
-99.5% of the time on tuning seeds of :func:`arrosto.support.evaluate.generate_shop`, rounded up
+99.5% of the time on tuning seeds of `tools.demo_shop.linking`, rounded up
 to 0.05; ``benchmarks/linking.py`` reports a different seed (target: precision >= 0.98).
 """
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Fuzz inputs and targets shared by tests/faults/test_fuzz.py and benchmarks/fuzz.py."""
