@@ -33,7 +33,7 @@ SHARES = {"drafts": 0.28, "classifier": 0.22, "stored_delivery": 0.16,
 def make_env(tmp: Path):
     from sqlalchemy import create_engine, text
 
-    from arrosto import create_app
+    from arrosto.app import create_app
     from arrosto.db import Database
     from tests.faults.test_fuzz import APP_SETTINGS, Env
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "plugin"))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from arrosto import create_app  # noqa: E402
+from arrosto.app import create_app  # noqa: E402
 from arrosto.models import Case, Order  # noqa: E402
 from arrosto.support.evaluate import (  # noqa: E402
     SyntheticComplaint,

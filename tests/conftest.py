@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from arrosto import create_app, outbound
+from arrosto import outbound
+from arrosto.app import create_app
 from arrosto.db import Database
 from arrosto.models import Base
 

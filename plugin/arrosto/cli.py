@@ -14,7 +14,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from . import create_app
+from .app import create_app
 from .errors import ArrostoError, AuthError, ConfigError, ServiceUnavailable
 
 

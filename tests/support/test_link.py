@@ -579,7 +579,7 @@ def result_now(s) -> dt.datetime:
 
 MEASURE = """
 import json, sys, time
-from arrosto import create_app
+from arrosto.app import create_app
 from arrosto.models import Case
 from arrosto.support.link import LinkIndex, link_cases
 import datetime as dt
