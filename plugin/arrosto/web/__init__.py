@@ -44,7 +44,7 @@ class RowId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, digest, embedded, health, inbox, install, verify, webhooks
+    from . import admin, connect, digest, embedded, health, inbox, install, verify, webhooks
 
     app.url_map.converters["int"] = RowId  # before any blueprint adds its rules
     # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(connect.bp)
     app.register_blueprint(inbox.bp)
     from . import corrections
     app.register_blueprint(corrections.bp)
