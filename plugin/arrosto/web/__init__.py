@@ -1,4 +1,5 @@
-"""Web surfaces: one blueprint a module (health, admin; install, webhooks and api as they land)."""
+"""Web surfaces: one blueprint a module (admin, connect, inbox, replies, corrections, promotions,
+owner, install, webhooks, api, verify, digest, health), set up by :func:`init_app`."""
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
@@ -44,7 +45,18 @@ class RowId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, connect, digest, embedded, health, inbox, install, verify, webhooks
+    from . import (
+        admin,
+        connect,
+        digest,
+        embedded,
+        health,
+        inbox,
+        install,
+        replies,
+        verify,
+        webhooks,
+    )
 
     app.url_map.converters["int"] = RowId  # before any blueprint adds its rules
     # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
@@ -68,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(connect.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(replies.bp)
     from . import corrections
     app.register_blueprint(corrections.bp)
     from . import promotions
