@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from ..db import Database
+from ..social import NETWORKS
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -155,3 +156,9 @@ def current_db() -> Database:
     from flask import current_app
 
     return current_app.extensions["arrosto.db"]
+
+
+def networks() -> tuple[str, ...]:
+    """The social networks of the registry (:data:`arrosto.social.NETWORKS`), in its order: a
+    page lists or offers only networks that are registered."""
+    return tuple(NETWORKS)
