@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from ..db import Database
-from ..social import NETWORKS
+from .base import csrf
 
-csrf = CSRFProtect()
 babel = Babel()
 LANGUAGES = ("en", "it")
 
@@ -150,15 +148,3 @@ def _error_page(code: int, title: str):
             return jsonify(error=title.lower()), code, headers
         return render_template("error.html", code=code, title=title), code, headers
     return handler
-
-
-def current_db() -> Database:
-    from flask import current_app
-
-    return current_app.extensions["arrosto.db"]
-
-
-def networks() -> tuple[str, ...]:
-    """The social networks of the registry (:data:`arrosto.social.NETWORKS`), in its order: a
-    page lists or offers only networks that are registered."""
-    return tuple(NETWORKS)

@@ -42,7 +42,8 @@ from ..models import (
     utcnow,
 )
 from ..support.sla import overdue_cases
-from . import current_db, embedded, sessions
+from . import embedded, sessions
+from .base import current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -31,8 +31,8 @@ from .. import crypto
 from ..errors import ArrostoError, AuthError, ConfigError, PlatformError
 from ..outbound import InternalAddress
 from ..social import accounts as social_accounts
-from . import current_db
 from .admin import accounts_page, shop_required
+from .base import current_db
 from .install import new_state, use_state
 
 bp = Blueprint("connect", __name__, url_prefix="/admin")

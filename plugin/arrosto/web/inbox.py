@@ -45,8 +45,8 @@ from ..models import (
 from ..social import length_rule
 from ..support import drafts, send, sla
 from ..support import link as linking
-from . import current_db
 from .admin import PAGE, shop_required
+from .base import current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("inbox", __name__, url_prefix="/admin")

@@ -28,7 +28,8 @@ from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
 from ..shops import shopify, woocommerce
-from . import csrf, current_db, embedded, sessions
+from . import embedded, sessions
+from .base import csrf, current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("install", __name__)

@@ -57,8 +57,9 @@ from ..promotions.consent import record_opt_out
 from ..promotions.outreach import SETTINGS as PROMOTION_DEFAULTS
 from ..promotions.outreach import promotion_settings
 from ..support import send, sla
-from . import current_db, networks, sessions
+from . import sessions
 from .admin import PAGE, shop_required
+from .base import current_db, networks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("owner", __name__, url_prefix="/admin")

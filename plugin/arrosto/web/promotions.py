@@ -61,8 +61,8 @@ from ..promotions.outreach import (
 )
 from ..promotions.triggers import create_manual_promotion
 from ..support.send import NotAllowed
-from . import current_db, networks
 from .admin import PAGE, shop_required
+from .base import current_db, networks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("promotions", __name__, url_prefix="/admin")

@@ -31,8 +31,8 @@ from ..support import drafts, sandbox, send, sla
 from ..support import link as linking
 from ..support.public import PersonalDataInPublic, check_public, private_data
 from ..support.templates import DEFAULTS, LANGUAGES, template_key
-from . import current_db
 from .admin import shop_required
+from .base import current_db
 
 bp = Blueprint("replies", __name__, url_prefix="/admin")
 

@@ -32,7 +32,7 @@ from ...models import (
     Shop,
     utcnow,
 )
-from .. import current_db
+from ..base import current_db
 from .openapi import QUERY_NAMES, openapi_document
 from .schemas import (
     CASE_INTENTS,
