@@ -323,7 +323,7 @@ def run_worker() -> None:
     from sqlalchemy import text
 
     from arrosto import events
-    from arrosto.cli import main
+    from arrosto.__main__ import main
     from arrosto.shops.handlers import on
 
     def probe(s, shop, event, key) -> None:

@@ -4,11 +4,14 @@ promotions, api-token, classify, eval, model; one module per command group.
 Every command reads the same ``ARROSTO_*`` settings as the web app. A configuration or service
 problem prints one line (``arrosto: error: ...``) and exits non-zero, without a traceback.
 ``arrosto --help`` stays fast: the modules import click only, each command imports what it
-uses when it runs.
+uses when it runs. The entry point (:mod:`arrosto.__main__`) hands the app factory to
+:func:`run`.
 """
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -17,7 +20,7 @@ from . import digest, measure, promotions, server, shops, social
 from .context import Context
 from .server import gunicorn_args
 
-__all__ = ["Context", "cli", "gunicorn_args", "main"]
+__all__ = ["Context", "cli", "gunicorn_args", "run"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,9 +39,10 @@ for command in (server.serve, server.worker, server.demo, promotions.promotions,
     cli.add_command(command)
 
 
-def main(argv: list[str] | None = None) -> None:
+def run(factory: Callable[..., Any], argv: list[str] | None = None) -> None:
+    """Run the command with ``factory`` building the app (``arrosto.app.create_app``)."""
     try:
-        cli.main(args=argv, prog_name="arrosto")
+        cli.main(args=argv, prog_name="arrosto", obj=Context(factory))
     except ConfigError as exc:
         click.echo(f"arrosto: configuration error: {exc}", err=True)
         sys.exit(2)

@@ -2,25 +2,32 @@
 preflight checks of the database and the queue."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from ..errors import ConfigError
+
 
 class Context:
-    """The command's app, built on first use (``--help`` never builds it)."""
+    """The command's app, built on first use (``--help`` never builds it) by the app factory
+    the entry point hands over (:mod:`arrosto.__main__`): the CLI sits below the factory and
+    never imports it."""
 
-    def __init__(self) -> None:
+    def __init__(self, factory: Callable[..., Any] | None = None) -> None:
+        self.factory = factory
         self._app = None
         self.overrides: dict[str, Any] = {}
         self.allow_generated_secret = False
 
     def app(self):
         if self._app is None:
-            from ..app import create_app
-
-            self._app = create_app(self.overrides or None,
-                                   allow_generated_secret=self.allow_generated_secret)
+            if self.factory is None:
+                raise ConfigError("no app factory: run the command as `arrosto` or "
+                                  "`python -m arrosto`")
+            self._app = self.factory(self.overrides or None,
+                                     allow_generated_secret=self.allow_generated_secret)
         return self._app
 
     @property
