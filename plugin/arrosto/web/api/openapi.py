@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from importlib.metadata import version
 from typing import Any
 
 from pydantic import BaseModel
@@ -134,8 +135,6 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    from ... import __version__
-
     ref = "#/components/schemas/{model}"
     outputs = {Error, *(op.response for op in OPERATIONS)}
     inputs = {op.body for op in OPERATIONS if op.body is not None}
@@ -165,7 +164,7 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": "Arrosto API", "version": __version__,
+        "info": {"title": "Arrosto API", "version": version("arrosto"),
                  "description": "The shop's catalog, orders, posts, support cases, promotions "
                                 "and daily digest. Authenticate with one of the shop's API "
                                 "tokens: `arrosto api-token create --shop S --name N`."},
