@@ -31,8 +31,6 @@ def _saved(shop, network: str, handle: str) -> None:
                f"encrypted); run `arrosto listen --shop {shop.id}` to fetch now")
 
 
-
-
 @social.group("add")
 def social_add() -> None:
     """Connect one of the shop's accounts."""
