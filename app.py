@@ -1,4 +1,4 @@
 """WSGI entry point: ``flask --app app run`` or ``gunicorn app:app``."""
-from arrosto import create_app
+from arrosto.app import create_app
 
 app = create_app()

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "plugin"))
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
-from arrosto import create_app  # noqa: E402
+from arrosto.app import create_app  # noqa: E402
 from arrosto.models import (  # noqa: E402
     Case,
     Message,

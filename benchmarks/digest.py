@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "plugin"))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from arrosto import create_app  # noqa: E402
+from arrosto.app import create_app  # noqa: E402
 from arrosto.digest.content import build_digest  # noqa: E402
 from arrosto.digest.render import chart_png, render_html, render_text  # noqa: E402
 from arrosto.models import (  # noqa: E402

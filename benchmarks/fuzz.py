@@ -34,7 +34,7 @@ SHARES = {"drafts": 0.28, "classifier": 0.22, "stored_delivery": 0.16,
 def make_env(tmp: Path):
     from sqlalchemy import create_engine, text
 
-    from arrosto import create_app
+    from arrosto.app import create_app
     from arrosto.db import Database
     from tools.fuzz.inputs import APP_SETTINGS
     from tools.fuzz.targets import Env

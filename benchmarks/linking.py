@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
-from arrosto import create_app  # noqa: E402
+from arrosto.app import create_app  # noqa: E402
 from arrosto.models import Case, Order  # noqa: E402
 from arrosto.support.linking import AUTO_LINK_THRESHOLD, LinkIndex, link_cases  # noqa: E402
 from tools.demo_shop.linking import (  # noqa: E402

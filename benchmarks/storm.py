@@ -283,7 +283,7 @@ def plan(shops: list[ShopSpec], total: int, duplicate_share: float, seed: int
 SETUP = textwrap.dedent("""
     import json, sys
     from sqlalchemy import text
-    from arrosto import create_app
+    from arrosto.app import create_app
     from arrosto.jobs import SCHEDULE
     from arrosto.models import ScheduleRun, Shop, utcnow
     shops = json.loads(sys.argv[1])
@@ -323,7 +323,7 @@ def run_worker() -> None:
     from sqlalchemy import text
 
     from arrosto import events
-    from arrosto.cli import main
+    from arrosto.__main__ import main
     from arrosto.events import on
 
     def probe(s, shop, event, key) -> None:

@@ -278,7 +278,7 @@ def main() -> None:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         env["ARROSTO_DATABASE_SCHEMA"] = schema
     setup = textwrap.dedent(f"""
-        from arrosto import create_app
+        from arrosto.app import create_app
         from arrosto.models import Shop
         app = create_app()
         db = app.extensions["arrosto.db"]
@@ -345,7 +345,7 @@ def main() -> None:
         base_rps, base_p99, base_n, base_err, base_cpu, _ = _median(base_runs)
         stored = subprocess.run([sys.executable, "-c", textwrap.dedent("""
             from sqlalchemy import func, select
-            from arrosto import create_app
+            from arrosto.app import create_app
             from arrosto.models import WebhookDelivery
             db = create_app().extensions["arrosto.db"]
             with db.transaction() as s:

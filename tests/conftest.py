@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from arrosto import create_app, outbound
+from arrosto import outbound
+from arrosto.app import create_app
 from arrosto.db import Database
 from arrosto.demo import DemoResult, load_demo
 from arrosto.models import Base

@@ -28,3 +28,18 @@ def test_shop_list_on_empty_database(runner, monkeypatch):
     monkeypatch.setattr("arrosto.cli.Context.app", lambda self: app)
     res = runner.invoke(cli, ["shop", "list"])
     assert res.exit_code == 0 and "no shops yet" in res.output
+
+
+def test_help_loads_neither_flask_nor_the_database_layer():
+    """`arrosto --help` stays fast: the command's modules import click, each command the rest
+    when it runs; the CLI never imports the app factory (the entry point hands it over)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from arrosto.cli import cli; cli.main(['--help'], prog_name='arrosto',"
+             " standalone_mode=False); print(sorted({m.split('.')[0] for m in sys.modules} &"
+             " {'flask', 'sqlalchemy', 'pydantic'}), 'arrosto.app' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert "Usage: arrosto" in res.stdout
+    assert res.stdout.splitlines()[-1] == "[] False"

@@ -1,4 +1,14 @@
-"""``python -m arrosto`` runs the ``arrosto`` command."""
-from .cli import main
+"""The ``arrosto`` command (console script and ``python -m arrosto``): the CLI, given the app
+factory."""
+from __future__ import annotations
 
-main()
+from .app import create_app
+from .cli import run
+
+
+def main(argv: list[str] | None = None) -> None:
+    run(create_app, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,6 @@ from __future__ import annotations
 
 import os
 
-from . import create_app
+from .app import create_app
 
 app = create_app(allow_generated_secret=os.environ.get("ARROSTO_DEMO") == "1")

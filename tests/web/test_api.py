@@ -21,7 +21,7 @@ from arrosto.access import create_api_token, revoke_api_token, verify_api_token
 from arrosto.cli import cli
 from arrosto.models import ApiToken, Case, Message, Outreach, ProductKeyword, Promotion
 from arrosto.support import linking
-from arrosto.web.api import openapi_document
+from arrosto.web.api.openapi import openapi_document
 
 from ..promotions.people import NOW, Recorder, a_promotion, a_shop, the_people
 from .forms import post_form
@@ -386,7 +386,7 @@ def _same_outbox(db, a: int, b: int, network_b: str) -> bool:
 def test_promotions_with_their_audience_and_approval_as_the_cli_does(
         app, client, db, runner, monkeypatch):
     monkeypatch.setattr(models, "utcnow", lambda: NOW)
-    monkeypatch.setattr("arrosto.web.api.utcnow", lambda: NOW)
+    monkeypatch.setattr("arrosto.web.api.views.utcnow", lambda: NOW)
     monkeypatch.setattr("arrosto.cli.Context.app", lambda self: app)
     via_cli = _promotion_shop(db, "cli.myshopify.com")
     via_api = _promotion_shop(db, "api.myshopify.com", "bluesky")

@@ -451,7 +451,7 @@ def test_the_preview_shows_a_problem_for_an_order_number_and_it_is_not_saved(cli
 
 
 def test_every_default_template_previews_without_a_problem(app):
-    from arrosto.web.inbox import preview
+    from arrosto.web.replies import preview
 
     shop = SimpleNamespace(name="Torrefazione Brace", currency="EUR", language="it",
                            settings={"support_email": "aiuto@brace.example"})

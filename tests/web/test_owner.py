@@ -194,6 +194,22 @@ def test_opt_out_added_by_hand_leaves_the_audience(client, db):
     assert res.status_code == 400 and "Choose the network" in res.get_data(as_text=True)
 
 
+def test_the_privacy_page_offers_the_networks_of_the_registry(client, db, monkeypatch):
+    from arrosto import social
+
+    shop_id = a_shop(db)
+    sign_in(client, db, shop_id)
+    page = client.get("/admin/privacy").get_data(as_text=True)
+    assert re.findall(r'<option value="(\w+)"', page) == ["x", "bluesky", "mastodon"]
+
+    monkeypatch.delitem(social.NETWORKS, "mastodon")  # a network no longer registered
+    page = client.get("/admin/privacy").get_data(as_text=True)
+    assert re.findall(r'<option value="(\w+)"', page) == ["x", "bluesky"]
+    res = post_form(client, "/admin/privacy", {"network": "mastodon", "handle": "olga"},
+                    url="/admin/privacy/opt-outs")
+    assert res.status_code == 400 and "Choose the network" in res.get_data(as_text=True)
+
+
 def test_another_shops_opt_out_and_export_are_404(client, db):
     a = make_shop(db, "a.myshopify.com")
     b = make_shop(db, "b.myshopify.com")

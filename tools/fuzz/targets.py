@@ -38,12 +38,12 @@ from arrosto.models import (
     Shop,
     WebhookDelivery,
 )
+from arrosto.outbox.public import check_public, private_data
 from arrosto.shops.base import WebhookMeta
 from arrosto.shops.deliveries import process_delivery, store_delivery
 from arrosto.shops.shopify import ShopifyShop
 from arrosto.shops.woocommerce import WooCommerceShop
 from arrosto.support.drafts import compose
-from arrosto.support.public import check_public, private_data
 from arrosto.support.templates import DEFAULTS
 
 from .inputs import (

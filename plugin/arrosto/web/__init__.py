@@ -1,15 +1,15 @@
-"""Web surfaces: one blueprint a module (health, admin; install, webhooks and api as they land)."""
+"""Web surfaces: one blueprint a module (admin, connect, inbox, replies, corrections, promotions,
+owner, install, webhooks, api, verify, digest, health), set up by :func:`init_app`."""
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from ..db import Database
+from .base import csrf
 
-csrf = CSRFProtect()
 babel = Babel()
 LANGUAGES = ("en", "it")
 
@@ -44,7 +44,18 @@ class RowId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, digest, embedded, health, inbox, install, verify, webhooks
+    from . import (
+        admin,
+        connect,
+        digest,
+        embedded,
+        health,
+        inbox,
+        install,
+        replies,
+        verify,
+        webhooks,
+    )
 
     app.url_map.converters["int"] = RowId  # before any blueprint adds its rules
     # every form posts a CSRF token; machine-to-machine endpoints (webhooks, the wc-auth
@@ -66,7 +77,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(connect.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(replies.bp)
     from . import corrections
     app.register_blueprint(corrections.bp)
     from . import promotions
@@ -135,9 +148,3 @@ def _error_page(code: int, title: str):
             return jsonify(error=title.lower()), code, headers
         return render_template("error.html", code=code, title=title), code, headers
     return handler
-
-
-def current_db() -> Database:
-    from flask import current_app
-
-    return current_app.extensions["arrosto.db"]

@@ -1,21 +1,13 @@
-"""The owner's admin panel (standalone sign-in by one-time link; Shopify embedding comes later).
+"""The owner's admin panel (standalone sign-in by one-time link, or embedded in the Shopify
+admin): the dashboard, catalog, orders, posts, social accounts and the digest's settings.
 
-Connecting a social account goes through the network's own sign-in (X and Mastodon: OAuth,
-Bluesky: an app password). The OAuth ``state`` is an :class:`~arrosto.models.AuthState`, used
-once, bound to the shop and to this browser; the flow's secrets (X's PKCE verifier, the client
-secret of the app registered on a Mastodon instance) wait for the callback in the signed session,
-encrypted with the app's keys. The flows start with a link or end in a page with a link, never in
-a redirect answering a form: the ``form-action 'self'`` policy would stop a form's redirect to
-another site.
+Connecting a social account goes through the network's own sign-in: :mod:`.connect`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
-import secrets
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -33,9 +25,8 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import crypto
 from ..access import redeem_login_token
-from ..errors import ArrostoError, AuthError, ConfigError, PlatformError
+from ..errors import ArrostoError
 from ..listening.keywords import add_keyword, remove_keyword
 from ..listening.pipeline import budget_left, monthly_read_budget
 from ..models import (
@@ -50,17 +41,14 @@ from ..models import (
     SocialAccount,
     utcnow,
 )
-from ..outbound import InternalAddress
-from ..social import accounts as social_accounts
 from ..support.sla import overdue_cases
-from . import current_db, embedded, sessions
-from .install import _new_state, _use_state
+from . import embedded, sessions
+from .base import current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
 MENTIONS_WINDOW = dt.timedelta(days=30)  # "recently", on a product's page
-FLOW_KEY = "social_flow"
 
 
 def shop_required(view):
@@ -270,10 +258,12 @@ def _account_or_404(account_id: int) -> SocialAccount:
 @bp.get("/accounts")
 @shop_required
 def accounts():
-    return _accounts_page()
+    return accounts_page()
 
 
-def _accounts_page(error: str | None = None, status: int = 200, **form):
+def accounts_page(error: str | None = None, status: int = 200, **form):
+    """The accounts page, with ``error`` (and the form values given back) when a connection
+    was refused."""
     settings = _settings()
     rows = g.db_session.scalars(select(SocialAccount).where(SocialAccount.network != "archive")
                                 .order_by(SocialAccount.network, SocialAccount.handle)).all()
@@ -307,176 +297,6 @@ def _set_active(account_id: int, active: bool):
     flash(gettext("@%(handle)s: listening resumed.", handle=handle) if active else
           gettext("@%(handle)s: listening paused.", handle=handle), "ok")
     return redirect(url_for("admin.accounts"))
-
-
-def _redirect_uri(endpoint: str) -> str:
-    return f"{_settings().public_url}{url_for(endpoint)}"
-
-
-def _start_flow(network: str, **secret) -> str:
-    """A new OAuth state for this shop and browser; ``secret`` waits for the callback in the
-    session, encrypted."""
-    nonce = _new_state(f"social-{network}", f"shop:{g.shop.id}")
-    session[FLOW_KEY] = crypto.encrypt(json.dumps({"network": network, "nonce": nonce,
-                                                   **secret}))
-    return nonce
-
-
-def _finish_flow(network: str) -> dict | None:
-    """The flow the callback's ``state`` belongs to, used up; None when it is unknown, used,
-    expired, another shop's or another browser's."""
-    sealed = session.pop(FLOW_KEY, None)
-    nonce = request.args.get("state", "")
-    if _use_state(f"social-{network}", nonce, f"shop:{g.shop.id}") is None or not sealed:
-        return None
-    try:
-        flow = json.loads(crypto.decrypt(sealed))
-    except (ConfigError, ValueError):
-        return None
-    if flow.get("network") != network or not secrets.compare_digest(
-            str(flow.get("nonce", "")), nonce):
-        return None
-    return flow
-
-
-def _flow_refused():
-    return _accounts_page(gettext("This authorisation was already used, has expired, or was "
-                                  "started in another browser. Please connect the account "
-                                  "again."), 403)
-
-
-def _connected(network: str, handle: str):
-    flash(gettext("%(network)s account @%(handle)s connected: Arrosto listens to it from the "
-                  "next run.", network=network, handle=handle), "ok")
-    return redirect(url_for("admin.accounts"))
-
-
-# X: OAuth 2.0 Authorization Code Flow with PKCE (tweepy's OAuth2UserHandler)
-
-def _x_auth():
-    return social_accounts.x_user_auth(_settings(), _redirect_uri("admin.x_callback"))
-
-
-@bp.get("/accounts/x/connect")
-@shop_required
-def x_connect():
-    if not _settings().x_client_id:
-        return _accounts_page(gettext("Connecting X needs the X app's OAuth 2.0 client id and "
-                                      "secret: set ARROSTO_X_CLIENT_ID and "
-                                      "ARROSTO_X_CLIENT_SECRET."), 400)
-    verifier = secrets.token_urlsafe(96)[:128]
-    nonce = _start_flow("x", code_verifier=verifier)
-    return redirect(_x_auth().authorization_url_for(nonce, verifier))
-
-
-@bp.get("/accounts/x/callback")
-@shop_required
-def x_callback():
-    if request.args.get("error"):
-        session.pop(FLOW_KEY, None)
-        return _accounts_page(gettext("X did not connect the account: the authorisation was "
-                                      "not given."), 400)
-    flow = _finish_flow("x")
-    if flow is None:
-        return _flow_refused()
-    try:
-        tokens = _x_auth().exchange(request.args.get("code", ""), flow["code_verifier"])
-        _account_id, handle = social_accounts.connect_x(current_db(), g.shop.id, tokens)
-    except AuthError as exc:
-        return _accounts_page(gettext("%(network)s refused to connect the account "
-                                      "(%(reason)s).", network="X", reason=exc), 403)
-    except PlatformError as exc:
-        return _accounts_page(gettext("%(network)s could not be reached, please try again "
-                                      "(%(reason)s).", network="X", reason=exc), 503)
-    return _connected("X", handle)
-
-
-# Bluesky: handle and app password, checked by logging in
-
-@bp.post("/accounts/bluesky")
-@shop_required
-def bluesky_connect():
-    handle = request.form.get("handle", "").strip()
-    password = request.form.get("app_password", "").strip()
-    if not handle or not password:
-        return _accounts_page(gettext("Give the account's handle and an app password."), 400,
-                              bluesky_handle=handle)
-    try:
-        _account_id, handle = social_accounts.connect_bluesky(current_db(), g.shop.id, handle,
-                                                              password)
-    except AuthError as exc:
-        return _accounts_page(gettext("Bluesky refused this handle and app password "
-                                      "(%(reason)s).", reason=exc), 400, bluesky_handle=handle)
-    except PlatformError as exc:
-        return _accounts_page(gettext("%(network)s could not be reached, please try again "
-                                      "(%(reason)s).", network="Bluesky", reason=exc), 503,
-                              bluesky_handle=handle)
-    except ArrostoError as exc:
-        return _accounts_page(str(exc), 400, bluesky_handle=handle)
-    return _connected("Bluesky", handle)
-
-
-# Mastodon: Arrosto registered on the owner's instance, then OAuth there
-
-@bp.post("/accounts/mastodon")
-@shop_required
-def mastodon_connect():
-    from ..social import mastodon
-
-    given = request.form.get("instance", "").strip()
-    try:
-        instance = mastodon.normalize_instance_url(given)
-        if instance.startswith("http://") and not (current_app.debug or current_app.testing):
-            raise ConfigError("use its https:// address")
-        redirect_uri = _redirect_uri("admin.mastodon_callback")
-        client_id, client_secret = mastodon.register_app(instance, redirect_uri,
-                                                         website=_settings().public_url)
-        nonce = _start_flow("mastodon", instance=instance, client_id=client_id,
-                            client_secret=client_secret)
-        url = mastodon.authorization_url(instance, client_id, client_secret, redirect_uri, nonce)
-    except InternalAddress:  # SSRF guard (arrosto.outbound)
-        return _accounts_page(gettext(
-            "Arrosto connects only to instances on the public internet, and this address leads "
-            "to this server or a private network. Give your instance's public https:// "
-            "address."), 400, instance=given)
-    except ConfigError as exc:
-        return _accounts_page(gettext("That is not an instance's address (%(reason)s).",
-                                      reason=exc), 400, instance=given)
-    except PlatformError as exc:
-        return _accounts_page(gettext("%(instance)s did not let Arrosto register (%(reason)s).",
-                                      instance=given, reason=exc), 502, instance=given)
-    return render_template("admin/authorise.html", url=url,
-                           where=urlsplit(instance).netloc)
-
-
-@bp.get("/accounts/mastodon/callback")
-@shop_required
-def mastodon_callback():
-    from ..social import mastodon
-
-    if request.args.get("error"):
-        session.pop(FLOW_KEY, None)
-        return _accounts_page(gettext("Mastodon did not connect the account: the authorisation "
-                                      "was not given."), 400)
-    flow = _finish_flow("mastodon")
-    if flow is None:
-        return _flow_refused()
-    instance, client_id, client_secret = flow["instance"], flow["client_id"], \
-        flow["client_secret"]
-    try:
-        token = mastodon.exchange_code(instance, client_id, client_secret,
-                                       request.args.get("code", ""),
-                                       _redirect_uri("admin.mastodon_callback"))
-        _account_id, handle = social_accounts.connect_mastodon(
-            current_db(), g.shop.id, instance,
-            {"client_id": client_id, "client_secret": client_secret, "access_token": token})
-    except AuthError as exc:
-        return _accounts_page(gettext("The instance refused to connect the account "
-                                      "(%(reason)s).", reason=exc), 403)
-    except PlatformError as exc:
-        return _accounts_page(gettext("The instance could not be reached, please try again "
-                                      "(%(reason)s).", reason=exc), 503)
-    return _connected("Mastodon", handle)
 
 
 # --- the daily digest: preview and settings ---------------------------------------------------

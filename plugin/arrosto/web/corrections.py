@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from ..models import Case, Post, PostProduct, Product, Shop
 from ..support import corrections
-from . import current_db
 from .admin import shop_required
+from .base import current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("corrections", __name__, url_prefix="/admin")

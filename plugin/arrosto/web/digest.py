@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from ..digest.send import read_unsubscribe_token, unsubscribe
-from . import csrf, current_db
+from .base import csrf, current_db
 
 bp = Blueprint("digest", __name__, url_prefix="/digest")
 

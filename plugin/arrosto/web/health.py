@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import jobs
 from ..errors import ServiceUnavailable
-from . import current_db
+from .base import current_db
 
 bp = Blueprint("health", __name__)
 

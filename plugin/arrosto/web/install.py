@@ -28,7 +28,8 @@ from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
 from ..shops import shopify, woocommerce
-from . import csrf, current_db, embedded, sessions
+from . import embedded, sessions
+from .base import csrf, current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("install", __name__)
@@ -47,7 +48,7 @@ def _browser_binding() -> str:
     return token_digest(session["install_binding"])
 
 
-def _new_state(platform: str, shop_domain: str) -> str:
+def new_state(platform: str, shop_domain: str) -> str:
     nonce = secrets.token_urlsafe(32)
     with current_db().transaction() as s:
         s.add(AuthState(platform=platform, nonce=nonce, shop_domain=shop_domain,
@@ -55,7 +56,7 @@ def _new_state(platform: str, shop_domain: str) -> str:
     return nonce
 
 
-def _use_state(platform: str, nonce: str | None, shop_domain: str | None = None
+def use_state(platform: str, nonce: str | None, shop_domain: str | None = None
                ) -> AuthState | None:
     """The pending state for ``nonce``, used up at once (compare-and-swap); None if unknown,
     used, expired, for another shop or another browser."""
@@ -141,7 +142,7 @@ def shopify_install():
         shop = _verified_shopify_query()
     except InvalidSignature as exc:
         return _refuse(gettext("This install link is not valid: %(reason)s.", reason=exc), 401)
-    state = _new_state("shopify", shop)
+    state = new_state("shopify", shop)
     redirect_uri = f"{_settings().public_url}{url_for('install.shopify_callback')}"
     return redirect(shopify.authorize_url(shop, _settings(), redirect_uri, state))
 
@@ -153,7 +154,7 @@ def shopify_callback():
     except InvalidSignature as exc:
         return _refuse(gettext("This authorisation is not valid: %(reason)s.", reason=exc),
                        401)
-    if _use_state("shopify", request.args.get("state"), shop) is None:
+    if use_state("shopify", request.args.get("state"), shop) is None:
         return _refuse(gettext("This authorisation was already used, has expired, or was "
                                "started in another browser. Please install again from your "
                                "Shopify admin."), 403)
@@ -194,7 +195,7 @@ def woocommerce_connect():
     except (ValueError, ArrostoError) as exc:
         return render_template("install/woocommerce.html", error=str(exc),
                                store_url=store_url), 400
-    nonce = _new_state("woocommerce", normalised)
+    nonce = new_state("woocommerce", normalised)
     public = _settings().public_url
     target = woocommerce.authorize_url(
         normalised, app_name=app_name, nonce=nonce,

@@ -57,13 +57,13 @@ from ..privacy import drop_exports, export_customer, redact_customer
 from ..promotions.outreach import SETTINGS as PROMOTION_DEFAULTS
 from ..promotions.outreach import promotion_settings
 from ..support import send, sla
-from . import current_db, sessions
+from . import sessions
 from .admin import PAGE, shop_required
+from .base import current_db, networks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("owner", __name__, url_prefix="/admin")
 
-NETWORKS = ("x", "bluesky", "mastodon")
 SYNC_RESOURCES = ("products", "customers", "orders")
 SHOP_LANGUAGES = ("it", "en")
 # the promotion settings the owner may change, with their bounds (outreach.SETTINGS' keys)
@@ -137,18 +137,19 @@ def checklist(s: Session, shop: Shop) -> Checklist:
         "customers": s.scalar(select(func.count(Customer.id))),
         "orders": s.scalar(select(func.count(Order.id))),
     }
-    networks: dict[str, list[SocialAccount]] = {n: [] for n in NETWORKS}
-    for account in s.scalars(select(SocialAccount).where(SocialAccount.network.in_(NETWORKS))
+    by_network: dict[str, list[SocialAccount]] = {n: [] for n in networks()}
+    for account in s.scalars(select(SocialAccount)
+                             .where(SocialAccount.network.in_(list(by_network)))
                              .order_by(SocialAccount.handle)):
-        networks[account.network].append(account)
+        by_network[account.network].append(account)
     recipients = s.scalar(select(func.count(DigestRecipient.id)).where(
         DigestRecipient.unsubscribed_at.is_(None)))
     return Checklist(
         shop_connected=shop.status == "active",
         sync_done=all(r.synced for r in resources),
         sync_running=any(r.running for r in resources),
-        resources=resources, counts=counts, networks=networks,
-        social_done=any(a.active for accounts in networks.values() for a in accounts),
+        resources=resources, counts=counts, networks=by_network,
+        social_done=any(a.active for accounts in by_network.values() for a in accounts),
         recipients=recipients, faq_entries=len(_faq(shop)))
 
 
@@ -195,7 +196,7 @@ def _privacy_page(*, error: str | None = None, status: int = 200, form=None):
                                                     DataExport.id.desc()).limit(20)).all()
     return render_template("admin/privacy.html", opt_outs=opt_outs, total=total, page=page,
                            pages=max((total + PAGE - 1) // PAGE, 1), exports=exports,
-                           networks=NETWORKS, error=error, form=form or {}, q=None), status
+                           networks=networks(), error=error, form=form or {}, q=None), status
 
 
 def _normal_handle(handle: str) -> str:
@@ -224,7 +225,7 @@ def add_opt_out():
     network = request.form.get("network", "")
     handle = _normal_handle(request.form.get("handle", ""))
     form = {"network": network, "handle": request.form.get("handle", "")}
-    if network not in NETWORKS:
+    if network not in networks():
         return _privacy_page(error=gettext("Choose the network the person is on."), status=400,
                              form=form)
     if not handle or len(handle) > 255 or " " in handle:

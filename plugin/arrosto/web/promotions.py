@@ -61,8 +61,8 @@ from ..promotions.outreach import (
     send_by_owner,
 )
 from ..promotions.triggers import create_manual_promotion
-from . import current_db
 from .admin import PAGE, shop_required
+from .base import current_db, networks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("promotions", __name__, url_prefix="/admin")
@@ -70,7 +70,6 @@ bp = Blueprint("promotions", __name__, url_prefix="/admin")
 GROUPS = ("watcher", "engaged", "owner")
 LIVE = ("approved", "sending")  # approved and not finished: the queue and following are open
 SENT = ("approved", "sending", "done")  # owner_queue's states
-NETWORKS = ("x", "bluesky", "mastodon")
 FOLLOW_SHOWN = 5  # people worth following shown per product
 FOLLOW_CHECKED = 100  # how far down the list a follow click is checked against
 EXCERPT_WORDS = 24
@@ -151,7 +150,7 @@ def results_of(s: Session, ids: list[int], currency: str) -> dict[int, Results]:
             .where(Message.kind == "announcement", Message.state == "sent",
                    Message.external_id.is_not(None),
                    Message.idempotency_key.in_([f"announcement:{i}:{n}" for i in ids
-                                                for n in NETWORKS]))):
+                                                for n in networks()]))):
         sent[(network, external_id)] = int(key.split(":")[1])
     if sent:
         for network, reply_to, count in s.execute(
@@ -330,7 +329,7 @@ def _promotion_context(s: Session, promotion: Promotion, preview, now: dt.dateti
             groups.setdefault(outreach.audience, []).append(from_outreach(outreach))
     announcements = list(s.scalars(select(Message).where(
         Message.kind == "announcement",
-        Message.idempotency_key.in_([f"announcement:{promotion.id}:{n}" for n in NETWORKS]))
+        Message.idempotency_key.in_([f"announcement:{promotion.id}:{n}" for n in networks()]))
         .order_by(Message.network)))
     states: dict[str, dict[str, int]] = {}
     for outreach in stored:
@@ -343,7 +342,7 @@ def _promotion_context(s: Session, promotion: Promotion, preview, now: dt.dateti
         "results": promotion_results(s, promotion.id),
         "summary": results_of(s, [promotion.id], g.shop.currency)[promotion.id],
         "in_queue": sum(1 for o in stored if o.audience == "owner" and o.state == "proposed"),
-        "networks": NETWORKS,
+        "networks": networks(),
     }
 
 
@@ -352,7 +351,7 @@ def _promotion_context(s: Session, promotion: Promotion, preview, now: dt.dateti
 def approve(promotion_id: int):
     """The owner's approval, with the announcements as they left them: the same function as
     ``arrosto promotions approve``; the worker's outbox sends what it queued."""
-    texts = {n: " ".join(request.form.get(f"announcement_{n}", "").split()) for n in NETWORKS}
+    texts = {n: " ".join(request.form.get(f"announcement_{n}", "").split()) for n in networks()}
     try:
         with current_db().transaction(g.shop.id) as s:
             promotion = _promotion_or_404(s, promotion_id)

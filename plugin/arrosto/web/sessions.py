@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, session
 
 from .. import access
-from . import current_db
+from .base import current_db
 
 SESSION_ID = "sid"
 KEPT = ("lang",)  # what a sign-in keeps of the browser's session: the chosen language

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from ..models import Case, Shop
 from ..support.verify import MAX_NUMBER_CHARS, MAX_SECRET_CHARS, check_order, read_link
-from . import current_db
+from .base import current_db
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 

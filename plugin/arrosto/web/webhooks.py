@@ -25,7 +25,7 @@ from ..errors import InvalidSignature
 from ..models import Shop
 from ..shops import PLATFORMS
 from ..shops.deliveries import process_delivery, store_delivery
-from . import current_db
+from .base import current_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -1,38 +1,22 @@
-"""The JSON API, ``/api/v1``: the shop's products, orders, posts, support cases, promotions and
-daily digest for the owner's own programs, described by the OpenAPI 3.1 document served at
-``/api/v1/openapi.json``.
-
-A request authenticates with one of the shop's API tokens (``Authorization: Bearer …``, see
-:mod:`arrosto.access` and ``arrosto api-token``), never with the admin's cookie session, so the
-blueprint is exempt from CSRF. Every read goes through the token's shop session: another shop's
-id is a 404. The two writes call what the admin and the CLI call: approving a reply is the
-inbox's :func:`arrosto.outbox.send.approve`, approving a promotion is
-:func:`arrosto.promotions.outreach.approve_promotion`.
-
-Responses are Pydantic models; their JSON Schemas (2020-12, as OpenAPI 3.1 uses) are the
-document's components, so the document cannot drift from what the views return.
-"""
+"""The API's views: authentication by token, reading the request, converting rows to the
+response models."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
 import json
 import logging
-import re
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..access import verify_api_token
-from ..errors import ConfigError
-from ..listening.classify import INTENTS as POST_INTENTS
-from ..models import (
+from ...access import verify_api_token
+from ...errors import ConfigError
+from ...listening.classify import INTENTS as POST_INTENTS
+from ...models import (
     Case,
     Conversion,
     Message,
@@ -48,21 +32,51 @@ from ..models import (
     Shop,
     utcnow,
 )
-from . import current_db
+from ..base import current_db
+from .openapi import QUERY_NAMES, openapi_document
+from .schemas import (
+    CASE_INTENTS,
+    CASE_STATES,
+    DATE,
+    DIGITS,
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MENTIONS_WINDOW_DAYS,
+    PER_PAGE,
+    PREFIX,
+    Approval,
+    Approved,
+    Audience,
+    CaseDetail,
+    CaseOut,
+    CasePage,
+    CustomerOut,
+    Digest,
+    Error,
+    FulfillmentOut,
+    Keyword,
+    Mentions,
+    OrderDetail,
+    OrderLineOut,
+    OrderLinkOut,
+    OrderOut,
+    OrderPage,
+    PostOut,
+    PostPage,
+    ProductDetail,
+    ProductPage,
+    PromotionApproved,
+    PromotionDetail,
+    PromotionOut,
+    PromotionPage,
+    Reply,
+    ShopOut,
+    Variant,
+)
 
 log = logging.getLogger(__name__)
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one is no row, never a driver error
-MAX_PAGE = 100_000
-PER_PAGE, MAX_PER_PAGE = 50, 100
-MAX_TEXT = 10_000
-MENTIONS_WINDOW_DAYS = 30
-CASE_STATES = ("open", "waiting", "resolved")
-CASE_INTENTS = ("complaint", "question")
-DATE = re.compile(r"2[0-9]{3}-[0-9]{2}-[0-9]{2}")  # the digest's dates: years 2000 to 2999
-DIGITS = re.compile(r"[0-9]{1,12}")
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 
 class Invalid(Exception):
@@ -71,400 +85,6 @@ class Invalid(Exception):
     def __init__(self, status: int, error: str, reason: str | None = None):
         super().__init__(error)
         self.status, self.error, self.reason = status, error, reason
-
-
-# --- response and request models (the document's components) ------------------------------------
-
-class Out(BaseModel):
-    """Every field of a response is always present (``null`` when empty)."""
-
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
-
-
-class Error(BaseModel):
-    error: str = Field(description="What went wrong, in a few words.")
-    reason: str | None = Field(None, description="Why, when there is more to say.")
-
-
-class ShopOut(Out):
-    id: int
-    name: str
-    domain: str
-    platform: str
-    store_url: str | None
-    currency: str
-    timezone: str
-    language: str
-    status: str
-
-
-class Variant(Out):
-    id: int
-    title: str
-    sku: str | None
-    price: str | None
-    compare_at_price: str | None
-    inventory_quantity: int | None
-
-
-class Keyword(Out):
-    term: str
-    source: str = Field(description="auto (from the catalog), owner (added), removed")
-    needs_context: bool
-
-
-class ProductOut(Out):
-    id: int
-    external_id: str
-    title: str
-    handle: str | None
-    vendor: str | None
-    product_type: str | None
-    tags: list[str]
-    status: str
-    url: str | None
-    price: str | None = Field(description="The lowest variant price, as a decimal string.")
-    compare_at_price: str | None
-    inventory_quantity: int | None
-    in_stock: bool | None
-    deleted_at: dt.datetime | None
-
-
-class Mentions(Out):
-    window_days: int
-    recent: int = Field(description="Posts naming the product in the last window_days days.")
-    total: int
-
-
-class ProductDetail(ProductOut):
-    description: str | None
-    variants: list[Variant]
-    keywords: list[Keyword]
-    mentions: Mentions
-
-
-class OrderOut(Out):
-    id: int
-    external_id: str
-    name: str
-    number: int | None
-    created_at: dt.datetime
-    customer_id: int | None
-    email: str | None
-    shipping_name: str | None
-    financial_status: str | None
-    fulfillment_status: str | None
-    cancelled_at: dt.datetime | None
-    total_price: str
-    currency: str
-
-
-class OrderLineOut(Out):
-    id: int
-    product_id: int | None
-    title: str
-    variant_title: str | None
-    sku: str | None
-    quantity: int
-    price: str
-
-
-class FulfillmentOut(Out):
-    id: int
-    status: str | None
-    shipment_status: str | None
-    tracking_company: str | None
-    tracking_number: str | None
-    tracking_url: str | None
-    created_at: dt.datetime | None
-
-
-class CustomerOut(Out):
-    id: int
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-
-
-class OrderDetail(OrderOut):
-    shipping_city: str | None
-    shipping_postcode: str | None
-    cancel_reason: str | None
-    discount_codes: list[str]
-    customer: CustomerOut | None
-    lines: list[OrderLineOut]
-    fulfillments: list[FulfillmentOut]
-
-
-class PostOut(Out):
-    id: int
-    network: str
-    external_id: str
-    author_id: str
-    author_handle: str
-    author_name: str | None
-    text: str
-    lang: str | None
-    created_at: dt.datetime
-    url: str | None
-    source: str
-    intent: str | None
-    sentiment: float | None
-    addresses_shop: bool
-    is_own: bool
-    case_id: int | None
-    product_ids: list[int]
-
-
-class CaseOut(Out):
-    id: int
-    network: str
-    author_handle: str
-    author_name: str | None
-    intent: str
-    state: str
-    addresses_shop: bool
-    lang: str | None
-    order_id: int | None
-    customer_id: int | None
-    link_confidence: float | None
-    opened_at: dt.datetime
-    last_message_at: dt.datetime
-    first_response_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    sla_flagged_at: dt.datetime | None
-
-
-class OrderLinkOut(Out):
-    order_id: int
-    order_name: str
-    confidence: float
-    reasons: list[str]
-    status: str = Field(description="suggested, auto, confirmed, rejected or verified")
-
-
-class Reply(Out):
-    id: int
-    channel: str = Field(description="public or dm")
-    state: str = Field(description="draft, approved, sending, sent, failed or cancelled")
-    text: str
-    automated: bool
-    recipient_handle: str | None
-    in_reply_to_post_id: int | None
-    approved_at: dt.datetime | None
-    sent_at: dt.datetime | None
-    external_id: str | None
-    last_error: str | None
-
-
-class CaseDetail(CaseOut):
-    posts: list[PostOut]
-    order: OrderOut | None
-    order_links: list[OrderLinkOut]
-    messages: list[Reply]
-
-
-class Approval(BaseModel):
-    """The owner's approval of a reply draft, optionally with their edited text."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(None, min_length=1, max_length=MAX_TEXT, pattern=NO_NUL,
-                             description="The text to send instead of the draft's.")
-
-
-class Approved(Out):
-    message: Reply
-    queued: bool = Field(description="False when the job queue did not answer: the approved "
-                                     "reply waits for the worker.")
-
-
-class PromotionOut(Out):
-    id: int
-    source: str
-    external_id: str
-    title: str
-    code: str | None
-    value: str | None
-    starts_at: dt.datetime | None
-    ends_at: dt.datetime | None
-    state: str = Field(description="pending_approval, approved, sending, done, cancelled or "
-                                   "expired")
-    approved_at: dt.datetime | None
-    created_at: dt.datetime
-    product_ids: list[int]
-
-
-class Audience(Out):
-    watcher: int = Field(description="Asked to be told: an automatic reply after approval.")
-    engaged: int = Field(description="Wrote to the shop first: an automatic reply.")
-    owner: int = Field(description="Talked about the product: the owner's own queue.")
-    excluded: dict[str, int] = Field(description="People left out, per reason.")
-
-
-class PromotionDetail(PromotionOut):
-    audience: Audience
-    outreach: dict[str, dict[str, int]] = Field(
-        description="Stored outreach per group (watcher, engaged, owner) and state.")
-    conversions: int
-    revenue: str
-
-
-class PromotionApproved(Out):
-    promotion: PromotionOut
-    queued: int = Field(description="Messages approved for the outbox.")
-
-
-class Page(Out):
-    page: int
-    per_page: int
-    total: int
-    next_page: int | None
-
-
-class ProductPage(Page):
-    items: list[ProductOut]
-
-
-class OrderPage(Page):
-    items: list[OrderOut]
-
-
-class PostPage(Page):
-    items: list[PostOut]
-
-
-class CasePage(Page):
-    items: list[CaseOut]
-
-
-class PromotionPage(Page):
-    items: list[PromotionOut]
-
-
-class DigestShop(Out):
-    id: int
-    name: str
-    timezone: str
-    currency: str
-
-
-class DigestPeriod(Out):
-    start: str
-    end: str
-    day: str
-
-
-class WaitingCase(Out):
-    id: int
-    network: str
-    handle: str
-    name: str | None
-    opened_at: str
-    age_hours: int
-    order: str | None
-    overdue: bool
-    text: str
-    url: str
-
-
-class Quote(Out):
-    text: str
-    handle: str
-    network: str
-    url: str
-    aspects: list[str] = Field(default_factory=list, description="What the post is about: "
-                               "delivery, packaging, quality, price, payment, fit, service.")
-
-
-class AspectCount(Out):
-    aspect: str
-    count: int
-
-
-class DigestProduct(Out):
-    id: int
-    title: str
-    mentions: int
-    previous: int
-    change: int
-    complaints: int
-    works: list[Quote]
-    fails: list[Quote]
-    works_aspects: list[AspectCount] = Field(default_factory=list)
-    fails_aspects: list[AspectCount] = Field(default_factory=list)
-    url: str
-
-
-class DigestPromotion(Out):
-    id: int
-    title: str
-    state: str
-    code: str | None
-    value: str | None
-    reached: int
-    conversions: int
-    revenue: str
-
-
-class DigestPromotions(Out):
-    sent: int
-    replies: int
-    opt_outs: int
-    new_watchers: int
-    conversions: int
-    revenue: str
-    items: list[DigestPromotion]
-    pending: list[DigestPromotion]
-    activity: bool
-
-
-class XBudget(Out):
-    handle: str
-    used: int
-    budget: int | None
-    share: float
-
-
-class ChartDay(Out):
-    date: str
-    mentions: int
-    complaints: int
-
-
-class Action(Out):
-    kind: str
-    url: str
-    handle: str | None = None
-    hours: int | None = None
-    count: int | None = None
-    title: str | None = None
-    percent: int | None = None
-
-
-class Digest(Out):
-    """The daily digest's content (what the e-mail says), for the shop's local date."""
-
-    shop: DigestShop
-    language: str
-    quiet_setting: str
-    date: str
-    period: DigestPeriod
-    generated_at: str
-    admin_url: str
-    complaints: list[WaitingCase]
-    complaints_total: int
-    complaints_overdue: int
-    questions: list[WaitingCase]
-    questions_total: int
-    products: list[DigestProduct]
-    mentions_total: int
-    mentions_previous: int
-    promotions: DigestPromotions
-    x_budget: list[XBudget]
-    chart: list[ChartDay]
-    actions: list[Action]
-    quiet: bool
 
 
 # --- authentication and errors --------------------------------------------------------------------
@@ -776,7 +396,7 @@ def case(case_id: int):
 def approve_reply(case_id: int, message_id: int):
     """The inbox's approval: the never-public check and the sending rules, then the send is
     queued once the approval is committed."""
-    from ..outbox import send
+    from ...outbox import send
 
     body = _json_body()
     try:
@@ -832,8 +452,8 @@ def _promotion_or_404(s: Session, promotion_id: int) -> Promotion:
 @bp.get("/promotions/<int:promotion_id>")
 def promotion(promotion_id: int):
     """The promotion with its audience as the preview would build it now (nothing stored)."""
-    from ..promotions.audience import build_audience
-    from ..promotions.outreach import SETTINGS, promotion_settings
+    from ...promotions.audience import build_audience
+    from ...promotions.outreach import SETTINGS, promotion_settings
 
     s = g.db_session
     row = _promotion_or_404(s, promotion_id)
@@ -867,8 +487,8 @@ def promotion(promotion_id: int):
 def approve_promotion(promotion_id: int):
     """What ``arrosto promotions approve`` does: the automated groups get their messages, one
     announcement per account; the owner's group waits in the owner's queue."""
-    from ..outbox.send import NotAllowed
-    from ..promotions.outreach import approve_promotion as approve
+    from ...outbox.send import NotAllowed
+    from ...promotions.outreach import approve_promotion as approve
 
     body = _json_body()
     if body is not NO_BODY and body != {}:
@@ -887,7 +507,7 @@ def approve_promotion(promotion_id: int):
 
 @bp.get("/digest")
 def digest():
-    from ..digest.content import build_digest, shop_zone
+    from ...digest.content import build_digest, shop_zone
 
     raw = request.args.get("date")
     if raw is None:
@@ -905,150 +525,6 @@ def digest():
     data = build_digest(g.db_session, g.shop, day, public_url=settings.public_url,
                         settings=settings)
     return _ok(Digest.model_validate(data))
-
-
-# --- the OpenAPI document -------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    endpoint: str
-    summary: str
-    response: type[BaseModel]
-    parameters: tuple[str, ...] = ()
-    errors: tuple[int, ...] = ()
-    body: type[BaseModel] | None = None
-    tag: str = "shop"
-
-
-def _path_id(name: str, what: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
-
-
-PARAMETERS: dict[str, dict[str, Any]] = {
-    "page": {"name": "page", "in": "query", "description": "The page, from 1.",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
-    "per_page": {"name": "per_page", "in": "query", "description": "Items per page.",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                            "default": PER_PAGE}},
-    "post_intent": {"name": "intent", "in": "query", "description": "Only posts of this intent.",
-                    "schema": {"type": "string", "enum": list(POST_INTENTS)}},
-    "case_intent": {"name": "intent", "in": "query", "description": "Only cases of this intent.",
-                    "schema": {"type": "string", "enum": list(CASE_INTENTS)}},
-    "case_state": {"name": "state", "in": "query", "description": "Only cases in this state.",
-                   "schema": {"type": "string", "enum": list(CASE_STATES)}},
-    "product_filter": {"name": "product_id", "in": "query",
-                       "description": "Only those naming this product.",
-                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
-    "date": {"name": "date", "in": "query",
-             "description": "The shop's local date of the digest (default: today there); it "
-                            "covers the day before.",
-             "schema": {"type": "string", "format": "date",
-                        "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}},
-    "product_id": _path_id("product_id", "product"),
-    "order_id": _path_id("order_id", "order"),
-    "case_id": _path_id("case_id", "case"),
-    "message_id": _path_id("message_id", "reply message"),
-    "promotion_id": _path_id("promotion_id", "promotion"),
-}
-PAGED = ("page", "per_page")
-
-OPERATIONS = (
-    Operation("get", "/shop", "api.shop", "The token's shop", ShopOut),
-    Operation("get", "/products", "api.products", "Products, by title", ProductPage, PAGED,
-              (400,), tag="catalog"),
-    Operation("get", "/products/{product_id}", "api.product",
-              "A product with its keywords and mentions", ProductDetail, ("product_id",), (404,),
-              tag="catalog"),
-    Operation("get", "/orders", "api.orders", "Orders, newest first", OrderPage, PAGED, (400,),
-              tag="orders"),
-    Operation("get", "/orders/{order_id}", "api.order",
-              "An order with its lines, fulfillments and customer", OrderDetail, ("order_id",),
-              (404,), tag="orders"),
-    Operation("get", "/posts", "api.posts", "Social posts found or imported, newest first",
-              PostPage, (*PAGED, "post_intent", "product_filter"), (400,), tag="listening"),
-    Operation("get", "/cases", "api.cases", "Support cases, newest first", CasePage,
-              (*PAGED, "case_state", "case_intent", "product_filter"), (400,), tag="support"),
-    Operation("get", "/cases/{case_id}", "api.case",
-              "A case with its thread, order links and reply messages", CaseDetail,
-              ("case_id",), (404,), tag="support"),
-    Operation("post", "/cases/{case_id}/messages/{message_id}/approve", "api.approve_reply",
-              "Approve a reply draft (optionally edited) and queue its sending", Approved,
-              ("case_id", "message_id"), (400, 404, 409, 415, 422), Approval, tag="support"),
-    Operation("get", "/promotions", "api.promotions", "Promotions, newest first", PromotionPage,
-              PAGED, (400,), tag="promotions"),
-    Operation("get", "/promotions/{promotion_id}", "api.promotion",
-              "A promotion with its audience per group", PromotionDetail, ("promotion_id",),
-              (404,), tag="promotions"),
-    Operation("post", "/promotions/{promotion_id}/approve", "api.approve_promotion",
-              "Approve a promotion: the automated groups' messages go to the outbox",
-              PromotionApproved, ("promotion_id",), (400, 404, 409, 415, 422),
-              tag="promotions"),
-    Operation("get", "/digest", "api.digest", "The daily digest's content", Digest, ("date",),
-              (400,), tag="digest"),
-)
-
-QUERY_NAMES = {op.endpoint: frozenset(PARAMETERS[p]["name"] for p in op.parameters
-                                      if PARAMETERS[p]["in"] == "query")
-               for op in OPERATIONS}
-
-ERROR_TEXT = {400: "The request is malformed (a parameter, or a body that is not JSON).",
-              401: "No valid API token.", 404: "Not found in this shop.",
-              409: "Not possible in the current state; the reason says why.",
-              415: "The body is not application/json.",
-              422: "The JSON body is not what the operation takes."}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    from .. import __version__
-
-    ref = "#/components/schemas/{model}"
-    outputs = {Error, *(op.response for op in OPERATIONS)}
-    inputs = {op.body for op in OPERATIONS if op.body is not None}
-    _, schemas = models_json_schema(
-        [(m, "serialization") for m in sorted(outputs, key=lambda m: m.__name__)]
-        + [(m, "validation") for m in sorted(inputs, key=lambda m: m.__name__)],
-        ref_template=ref)
-    error = {"$ref": ref.format(model="Error")}
-    paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
-        responses: dict[str, Any] = {
-            "200": {"description": "OK",
-                    "content": _json({"$ref": ref.format(model=op.response.__name__)})},
-            "401": {"description": ERROR_TEXT[401], "content": _json(error),
-                    "headers": {"WWW-Authenticate": {"schema": {"type": "string"},
-                                                     "description": "Bearer"}}}}
-        for code in op.errors:
-            responses[str(code)] = {"description": ERROR_TEXT[code], "content": _json(error)}
-        operation: dict[str, Any] = {
-            "operationId": op.endpoint.removeprefix("api."), "summary": op.summary,
-            "tags": [op.tag], "parameters": [PARAMETERS[p] for p in op.parameters],
-            "responses": dict(sorted(responses.items()))}
-        if op.body is not None:
-            operation["requestBody"] = {"required": False, "content": _json(
-                {"$ref": ref.format(model=op.body.__name__)})}
-        paths.setdefault(op.path, {})[op.method] = operation
-    return {
-        "openapi": "3.1.0",
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": "Arrosto API", "version": __version__,
-                 "description": "The shop's catalog, orders, posts, support cases, promotions "
-                                "and daily digest. Authenticate with one of the shop's API "
-                                "tokens: `arrosto api-token create --shop S --name N`."},
-        "servers": [{"url": bp.url_prefix}],
-        "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {"schemas": schemas["$defs"], "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "A token from `arrosto api-token create`."}}},
-    }
 
 
 @bp.get("/openapi.json")
