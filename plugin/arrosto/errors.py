@@ -1,6 +1,11 @@
 """Arrosto's one error hierarchy: every part raises these, the web and CLI layers map them."""
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import math
+from typing import Any
+
 
 class ArrostoError(Exception):
     """Base class of every error Arrosto raises on purpose."""
@@ -55,3 +60,38 @@ def error_for_status(status: int, message: str, *, platform: str | None = None,
     if status in (401, 403):
         return AuthError(message, status=status, platform=platform)
     return FatalPlatformError(message, status=status, platform=platform)
+
+
+def retry_after(headers: Any, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from an answer's ``Retry-After`` (RFC 9110 §10.2.3): delta-seconds
+    (``"7"``) or an HTTP-date (``"Wed, 21 Oct 2026 07:28:00 GMT"``), counted from ``now``.
+    Never negative; None when the header is absent or unreadable. ``headers`` is anything with
+    ``get`` (requests', httpx's, urllib's, werkzeug's headers, a plain dict in any case) or None.
+    """
+    value = _header(headers, "Retry-After")
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" in the date: UTC with no source zone
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if headers is None:
+        return None
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):  # a plain dict is not case-insensitive
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
+    return None if value is None else str(value)

@@ -20,7 +20,8 @@ from sqlalchemy import func, select, text
 
 from arrosto.models import AuthState, Customer, Order, Product, Shop, WebhookDelivery
 from arrosto.shops import PLATFORMS, register
-from arrosto.shops.shopify import ShopifyShop, query_hmac
+from arrosto.shops.shopify import ShopifyShop
+from arrosto.shops.shopify_auth import query_hmac
 
 from ..shops.shopify_fake import FakeShopify, customer_node, order_node, product_node
 from ..test_privacy import text_values
