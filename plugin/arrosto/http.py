@@ -7,10 +7,10 @@
   :class:`~arrosto.errors.RetryableError` with ``retry_after`` for :class:`WaitPolicy` to judge.
   Hosts someone else chose (a WooCommerce store, a Mastodon instance) go through
   :func:`arrosto.outbound.session`, the SSRF guard.
-* :func:`send` makes one request and maps what can go wrong: :func:`transport_error` for
-  timeouts, refused connections and internal addresses, :func:`error_for_response` for HTTP
-  statuses (:func:`arrosto.errors.error_for_status`, ``Retry-After`` read by
-  :func:`arrosto.errors.retry_after`).
+* What can go wrong with a request is mapped in two functions: :func:`transport_error` for
+  timeouts, refused connections, broken-off answers and internal addresses,
+  :func:`error_for_response` for HTTP statuses (:func:`arrosto.errors.error_for_status`,
+  ``Retry-After`` read by :func:`arrosto.errors.retry_after`).
 * :class:`WaitPolicy` is the one rule for waiting out a rate limit: sleep (injected, so tests wait
   for nothing) through a wait no longer than ``max_wait``, a limited number of times a call;
   anything longer goes up as RetryableError for the job to come back later. No connector calls
@@ -79,7 +79,9 @@ def error_for_response(response: Any, message: str, *, platform: str) -> Platfor
 
 
 _TIMEOUTS = (requests.Timeout, httpx.TimeoutException, socket.timeout, TimeoutError)
-_UNREACHABLE = (requests.ConnectionError, httpx.TransportError, ConnectionError, OSError)
+# a connection that failed, or an answer that broke off mid-way: both pass
+_UNREACHABLE = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError, httpx.TransportError, ConnectionError)
 
 
 def transport_error(exc: BaseException, *, platform: str, what: str) -> ArrostoError:
@@ -88,26 +90,16 @@ def transport_error(exc: BaseException, *, platform: str, what: str) -> ArrostoE
     refused = outbound.found_refusal(exc)
     if refused is not None:
         return outbound.InternalAddress(f"{platform} {what}: {refused}", host=refused.host)
+    if isinstance(exc, requests.exceptions.SSLError):  # a ConnectionError, but not passing
+        return FatalPlatformError(f"{platform} {what}: the HTTPS certificate was refused",
+                                  platform=platform)
     if isinstance(exc, _TIMEOUTS):
         return RetryableError(f"{platform} {what}: timed out", platform=platform)
-    if isinstance(exc, _UNREACHABLE):
+    if isinstance(exc, _UNREACHABLE) or (  # a socket error from another stack
+            isinstance(exc, OSError) and not isinstance(exc, requests.RequestException)):
         return RetryableError(f"{platform} {what}: cannot be reached ({type(exc).__name__})",
                               platform=platform)
     return FatalPlatformError(f"{platform} {what}: {type(exc).__name__}", platform=platform)
-
-
-def send(http: requests.Session, method: str, url: str, *, platform: str, what: str,
-         timeout: Any = DEFAULT_TIMEOUT, **kwargs: Any) -> requests.Response:
-    """One request through ``http``; a success (< 400) is returned, anything else raised as
-    our error."""
-    try:
-        response = http.request(method, url, timeout=timeout, **kwargs)
-    except requests.RequestException as exc:
-        raise transport_error(exc, platform=platform, what=what) from None
-    if response.status_code >= 400:
-        raise error_for_response(response, f"{platform} {what}: HTTP {response.status_code}",
-                                 platform=platform)
-    return response
 
 
 @dataclass

@@ -57,7 +57,6 @@ from urllib3.util.retry import Retry
 from .. import events, http, outbound
 from ..errors import (
     ConfigError,
-    FatalPlatformError,
     InvalidSignature,
     PlatformError,
     RetryableError,
@@ -201,14 +200,8 @@ class WooCommerceShop(ShopPlatform):
         # and over http or query-string auth that URL carries the keys.
         try:
             resp = send()
-        except requests.exceptions.SSLError:
-            raise FatalPlatformError(f"WooCommerce {what}: the store's HTTPS certificate was "
-                                     "refused", platform=self.name) from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise RetryableError(f"WooCommerce {what}: cannot connect (ChunkedEncodingError)",
-                                 platform=self.name) from None
         except requests.RequestException as exc:
-            raise http.transport_error(exc, platform="WooCommerce", what=what) from None
+            raise http.transport_error(exc, platform=self.name, what=what) from None
         if not 200 <= resp.status_code < 300:
             error = http.error_for_response(resp, self._scrub(
                 f"WooCommerce {what} answered {resp.status_code}: {_describe(resp)}"),
