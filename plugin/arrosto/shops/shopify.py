@@ -18,6 +18,7 @@ token endpoint). Rate limits wait through :class:`arrosto.http.WaitPolicy`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -115,7 +116,7 @@ class ShopifyShop(ShopPlatform):
     app_wide_webhook_secret: ClassVar[bool] = True  # signed with the app's client secret
 
     def __init__(self, shop: Shop, *, db: Database | None = None,
-                 settings: Settings | None = None, sleep: Callable[[float], None] = time.sleep,
+                 settings: Settings | None = None, sleep: Callable[[float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic, base_url: str | None = None,
                  max_wait: float = 30.0, timeout: float = GRAPHQL_TIMEOUT):
         super().__init__(shop)
@@ -123,7 +124,8 @@ class ShopifyShop(ShopPlatform):
             raise ConfigError(f"shop {shop.id}: {shop.domain!r} is not a myshopify.com domain")
         self._db = db
         self._settings = settings
-        self.waits = http.WaitPolicy(sleep=sleep, max_wait=max_wait, max_waits=1)
+        policy = http.WaitPolicy(max_wait=max_wait, max_waits=1)  # sleep: the policy's
+        self.waits = policy if sleep is None else dataclasses.replace(policy, sleep=sleep)
         self.clock = clock
         self.base_url = (base_url or f"https://{shop.domain}").rstrip("/")
         self.timeout = timeout

@@ -34,6 +34,7 @@ Quirks handled here, so that nothing else has to know them:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -43,7 +44,6 @@ import json
 import logging
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterator, Mapping
 from decimal import InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -146,11 +146,12 @@ class WooCommerceShop(ShopPlatform):
     retries: ClassVar[int] = 3
     backoff_factor: ClassVar[float] = 0.5  # tests set 0
 
-    def __init__(self, shop: Shop, *, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, shop: Shop, *, sleep: Callable[[float], None] | None = None,
                  max_wait: float = 30.0):
         super().__init__(shop)
         self._api: _Client | None = None
-        self.waits = http.WaitPolicy(sleep=sleep, max_wait=max_wait, max_waits=1)
+        policy = http.WaitPolicy(max_wait=max_wait, max_waits=1)  # sleep: the policy's
+        self.waits = policy if sleep is None else dataclasses.replace(policy, sleep=sleep)
 
     # the client ----------------------------------------------------------------------------------
     @classmethod
