@@ -21,13 +21,9 @@ from arrosto.errors import AuthError, ConfigError, RetryableError
 
 from .conformance import Answer, Case, Row, Script
 from .shops import conformance as shop_rows
+from .social import conformance as social_rows
 
-try:  # the social rows arrive with helper h5's branch
-    from .social import conformance as social_rows
-except ImportError:  # pragma: no cover
-    social_rows = None
-
-ROWS: list[Row] = shop_rows.ROWS + (social_rows.ROWS if social_rows else [])
+ROWS: list[Row] = shop_rows.ROWS + social_rows.ROWS
 NO_HTTP = {"demo"}  # the demo shop reads files, it sends no requests
 METHODS = (responses.GET, responses.POST, responses.PUT, responses.PATCH, responses.DELETE)
 
@@ -39,8 +35,7 @@ def test_every_connector_in_the_registry_has_a_row():
     social.register_networks()
     covered = {r.name for r in ROWS}
     assert set(shops.PLATFORMS) - NO_HTTP <= covered
-    if social_rows is not None:
-        assert set(social.NETWORKS) <= covered
+    assert set(social.NETWORKS) <= covered
     assert covered <= set(shops.PLATFORMS) | set(social.NETWORKS)
 
 
