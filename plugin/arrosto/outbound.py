@@ -181,6 +181,12 @@ class _Adapter(IPFilterAdapter):
             raise RefusedAddress(host, exc.args[0] if exc.args else "?") from None
 
 
+def adapter(*, https: bool, retries: Retry | int = 0) -> requests.adapters.HTTPAdapter:
+    """The guarded adapter, for a caller that mounts other retries on one path of its session
+    (Shopify's token endpoint on the shop's session)."""
+    return _Adapter(https=https, retries=retries)
+
+
 def session(*, retries: Retry | int = 0, max_redirects: int = MAX_REDIRECTS) -> requests.Session:
     """A session that connects only to public addresses, checked on every connection and every
     redirect; ``retries`` is the urllib3 ``Retry`` of the caller's adapter."""

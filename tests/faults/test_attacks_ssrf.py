@@ -27,7 +27,8 @@ import pytest
 
 from arrosto.errors import ArrostoError, ConfigError
 from arrosto.models import Shop, SocialAccount
-from arrosto.shops.woocommerce import InvalidStoreURL, WooCommerceShop, normalize_store_url
+from arrosto.shops.woocommerce import WooCommerceShop
+from arrosto.shops.woocommerce_auth import InvalidStoreURL, normalize_store_url
 
 from ..factories import make_shop
 from ..web.forms import post_form

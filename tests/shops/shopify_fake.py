@@ -1,6 +1,6 @@
 """A loopback fake of Shopify's GraphQL Admin API, for the Shopify connector's contract tests.
 
-ShopifyAPI's GraphQL client speaks urllib, so the fake is a real HTTP server on 127.0.0.1. It
+The connector speaks real HTTP to it, a server on 127.0.0.1. It
 answers each request by *executing the document it was sent* with graphql-core against Shopify's
 own 2025-01 introspection schema, over records built by the builders below: nobody published
 Shopify GraphQL responses, but answers made this way have the shapes, enum values and non-null

@@ -20,7 +20,8 @@ from sqlalchemy import func, select, text
 
 from arrosto.models import AuthState, Customer, Order, Product, Shop, WebhookDelivery
 from arrosto.shops import PLATFORMS, register
-from arrosto.shops.shopify import ShopifyShop, query_hmac
+from arrosto.shops.shopify import ShopifyShop
+from arrosto.shops.shopify_auth import query_hmac
 
 from ..shops.shopify_fake import FakeShopify, customer_node, order_node, product_node
 from ..test_privacy import text_values
@@ -59,6 +60,7 @@ def app(make_app, fake, monkeypatch):
 @pytest.fixture
 def token_endpoint(fake):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_passthru(fake.url)  # GraphQL goes to the fake, through requests too
         rsps.add(responses.POST, TOKEN_URL, json={
             "access_token": fake.token, "scope": "read_products,read_orders,read_customers",
             "expires_in": 3600, "refresh_token": "shprt_refresh_0123456789abcdef",

@@ -105,15 +105,15 @@ def _finish_install(ctx: Context, shop_id: int) -> None:
 @pass_ctx
 def shop_add_shopify(ctx: Context, domain: str, token: str) -> None:
     """Connect a Shopify shop through a custom app created in its admin."""
-    from ..shops import shopify
+    from ..shops import shopify_auth
     from ..shops.install import save_shopify_tokens
 
     preflight(ctx, queue=False)
     domain = domain.strip().lower().removeprefix("https://").rstrip("/")
-    if not shopify.valid_shop_domain(domain):
+    if not shopify_auth.valid_shop_domain(domain):
         raise click.BadParameter("must be the shop's your-shop.myshopify.com address",
                                  param_hint="--domain")
-    shop_id = save_shopify_tokens(ctx.db, domain, shopify.TokenSet(access_token=token))
+    shop_id = save_shopify_tokens(ctx.db, domain, shopify_auth.TokenSet(access_token=token))
     _finish_install(ctx, shop_id)
 
 
@@ -125,19 +125,19 @@ def shop_add_shopify(ctx: Context, domain: str, token: str) -> None:
 @pass_ctx
 def shop_add_woocommerce(ctx: Context, store_url: str, key: str, secret: str) -> None:
     """Connect a WooCommerce store with REST API keys (Read/Write) you created in it."""
-    from ..shops import woocommerce
+    from ..shops import woocommerce_auth
     from ..shops.install import connect_woocommerce_store
 
     preflight(ctx, queue=False)
     try:
-        url = woocommerce.normalize_store_url(store_url if "://" in store_url
-                                              else f"https://{store_url}")
+        url = woocommerce_auth.normalize_store_url(store_url if "://" in store_url
+                                                   else f"https://{store_url}")
     except ValueError as exc:
         hint = (" (for development, ARROSTO_ALLOW_LOOPBACK_HOSTS=true allows a store on this "
-                "machine)" if isinstance(exc, woocommerce.InternalStoreURL) else "")
+                "machine)" if isinstance(exc, woocommerce_auth.InternalStoreURL) else "")
         raise click.BadParameter(f"{exc}{hint}", param_hint="--url") from None
-    keys = woocommerce.WooKeys(key_id=0, user_id="cli", consumer_key=key,
-                               consumer_secret=secret, key_permissions="read_write")
+    keys = woocommerce_auth.WooKeys(key_id=0, user_id="cli", consumer_key=key,
+                                    consumer_secret=secret, key_permissions="read_write")
     try:  # checked on the store before any shop changes
         shop_id = connect_woocommerce_store(ctx.db, url, keys)
     except AuthError as exc:

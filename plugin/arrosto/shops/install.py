@@ -25,13 +25,13 @@ from . import platform_for
 from .sync import sync_shop
 
 if TYPE_CHECKING:
-    from .woocommerce import WooKeys
+    from .woocommerce_auth import WooKeys
 
 log = logging.getLogger(__name__)
 
 
 def save_shopify_tokens(db: Database, domain: str, tokens: Any) -> int:
-    from .shopify import TokenSet, store_tokens
+    from .shopify_auth import TokenSet, store_tokens
 
     if not isinstance(tokens, TokenSet):  # a custom app's permanent token
         tokens = TokenSet(access_token=tokens.access_token)
@@ -49,14 +49,14 @@ def save_shopify_tokens(db: Database, domain: str, tokens: Any) -> int:
 def ensure_shopify_install(db: Database, settings: Any, domain: str, session_token: str) -> int:
     """The shop's id; on first open (or after an uninstall) exchange the session token for an
     offline access token and start the install job."""
-    from . import shopify
+    from . import shopify_auth
 
     with db.transaction() as s:
         shop = s.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == domain))
         if shop is not None and shop.status == "active" and shop.access_token:
             return shop.id
-    tokens = shopify.exchange_session_token(domain, session_token, settings,
-                                            expiring=settings.shopify_expiring_tokens)
+    tokens = shopify_auth.exchange_session_token(domain, session_token, settings,
+                                                 expiring=settings.shopify_expiring_tokens)
     shop_id = save_shopify_tokens(db, domain, tokens)
     connected(db, settings, shop_id)
     return shop_id
@@ -105,7 +105,7 @@ def check_woocommerce_keys(store_url: str, keys: WooKeys) -> None:
     """Keys count once the store they are for confirms them: with these keys, on that store, a
     read and a write that changes nothing. ``AuthError`` when the store refuses them (unknown,
     revoked, read-only), ``RetryableError`` when it could not be asked."""
-    from .woocommerce import WCAUTH_SCOPE, store_domain
+    from .woocommerce_auth import WCAUTH_SCOPE, store_domain
 
     if keys.key_permissions != WCAUTH_SCOPE:
         raise AuthError(f"the keys have {keys.key_permissions!r} access; Arrosto asked for "
@@ -121,7 +121,7 @@ def save_verified_keys(s: Session, store_url: str, keys: WooKeys) -> int:
     """Keys the store confirmed: a new shop, or the store's existing shop with its keys replaced
     and everything else kept (the settings merged, never replaced). A replacement ends every
     admin session of the shop. ``s`` spans shops (``all_shops=True``)."""
-    from .woocommerce import normalize_store_url, store_domain
+    from .woocommerce_auth import normalize_store_url, store_domain
 
     domain = store_domain(store_url)
     shop = s.scalar(select(Shop).where(Shop.platform == "woocommerce", Shop.domain == domain))
@@ -168,7 +168,7 @@ def verify_pending_keys(db: Database, state_id: int) -> int | None:
     """Check a pending credential on its store; the shop it was saved to, or None (refused, or
     already handled). The keys leave the auth state either way; a store that could not be
     asked raises ``RetryableError`` and the job tries again."""
-    from .woocommerce import WooKeys
+    from .woocommerce_auth import WooKeys
 
     with db.transaction() as s:
         state = s.get(AuthState, state_id)

@@ -2,21 +2,21 @@
 
 Follows the WooCommerce REST API docs, https://woocommerce.github.io/woocommerce-rest-api-docs/ —
 #products, #product-variations, #orders, #customers, #coupons, #webhooks, #pagination,
-#authentication and its "Auto generating API keys using our Application Authentication
-Endpoint" (wc-auth, ``/wc-auth/v1/authorize``) — and, where the docs
+#authentication — and, where the docs
 are silent, the WooCommerce source they document (``WC_REST_CRUD_Controller`` collection
 parameters; ``WC_Webhook`` delivery headers and ping).
 
 Quirks handled here, so that nothing else has to know them:
 
 * ``woocommerce`` 3.0 returns raw ``requests`` responses and raises nothing: every status is
-  checked here and mapped through :func:`arrosto.errors.error_for_status`.
+  checked here and mapped through :mod:`arrosto.http` (one mapping for every connector).
 * It calls ``requests.request`` (a new session per call), so no adapter can be mounted on it:
   :class:`_Client` keeps the SDK's URL building, auth and OAuth, and sends through one session
   whose adapter retries connection errors and 5xx with urllib3 ``Retry``. 429 is not retried
-  there: it becomes ``RetryableError(retry_after=...)`` for the job layer to wait on. That
-  session is :func:`arrosto.outbound.session`: the store's address is the owner's to choose, so
-  it (and every redirect) must resolve to a public address.
+  there: it becomes ``RetryableError(retry_after=...)``, waited out by the connector's
+  :class:`arrosto.http.WaitPolicy` when short, else left to the job layer. That session is
+  guarded (:func:`arrosto.http.session`, :mod:`arrosto.outbound`): the store's address is the
+  owner's to choose, so it (and every redirect) must resolve to a public address.
 * Paging is ``page=N`` with ``per_page=100``; ``X-WP-TotalPages`` says whether there is more.
   Lists are read in ``orderby=id&order=asc``: the documented ``orderby`` options of products and
   orders do not include ``modified``, and id order keeps page boundaries stable while the shop
@@ -25,6 +25,8 @@ Quirks handled here, so that nothing else has to know them:
   ``WC_REST_CRUD_Controller``), starting :data:`INCREMENTAL_OVERLAP` before the bookmark: the
   store's clock is not ours and WordPress compares whole seconds, exclusively. ``customers`` has
   no such filter, so it is read whole and filtered here on ``date_modified_gmt``.
+* Connecting a store (its URL, wc-auth keys) is :mod:`.woocommerce_auth`; payloads become
+  records in :mod:`.woocommerce_records`.
 * A webhook's delivery id (``X-WC-Webhook-Delivery-ID``) is ``wp_hash(webhook id . unix
   second)``: two events of one webhook in the same second (a bulk edit) share it. The id we
   store is that header plus a digest of the body, so they are not taken for duplicates.
@@ -32,8 +34,8 @@ Quirks handled here, so that nothing else has to know them:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
-import email.utils
 import functools
 import hashlib
 import hmac
@@ -43,9 +45,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
+from decimal import InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -54,17 +54,23 @@ import woocommerce
 from requests.auth import HTTPBasicAuth
 from urllib3.util.retry import Retry
 
-from .. import events, outbound
+from .. import events, http, outbound
 from ..errors import (
     ConfigError,
-    FatalPlatformError,
     InvalidSignature,
     PlatformError,
     RetryableError,
-    error_for_status,
 )
-from ..events import CustomerData, LineData, OrderData, ProductData, VariantData
-from .base import Page, ShopInfo, ShopPlatform, WebhookMeta, WebhookParseError
+from .base import Page, ShopInfo, ShopPlatform, WebhookMeta
+from .woocommerce_auth import InternalStoreURL, InvalidStoreURL, normalize_store_url
+from .woocommerce_records import (
+    customer_data,
+    discount_changed,
+    gmt_time,
+    order_data,
+    parse_webhook,
+    product_data,
+)
 
 if TYPE_CHECKING:
     from ..models import Shop
@@ -76,8 +82,6 @@ USER_AGENT = f"Arrosto (WooCommerce-Python-REST-API/{woocommerce.api.__version__
 PER_PAGE = 100  # the API's maximum
 INCREMENTAL_OVERLAP = dt.timedelta(minutes=5)
 MAX_PAGES = 1000  # guards the inner loops (variations, webhooks) from a server ignoring page=
-RETRY_STATUSES = (500, 502, 503, 504)
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 # Webhook topics Arrosto subscribes to (docs: #webhooks, "Topics").
 TOPICS: tuple[str, ...] = (
@@ -91,153 +95,6 @@ TOPIC_HEADER = "X-WC-Webhook-Topic"
 DELIVERY_HEADER = "X-WC-Webhook-Delivery-ID"
 SOURCE_HEADER = "X-WC-Webhook-Source"
 PING_BODY = re.compile(rb"webhook_id=\d+")
-
-# The order meta WooCommerce's Order Attribution (8.5+) writes: the landing page, and UTM tags.
-LANDING_META = "_wc_order_attribution_session_entry"
-UTM_META = ("source", "medium", "campaign", "content", "term")
-
-# WooCommerce order status -> (financial_status, fulfillment_status), in the words Order uses.
-ORDER_STATUS: dict[str, tuple[str, str | None]] = {
-    "pending": ("pending", None),  # awaiting payment
-    "on-hold": ("pending", None),  # awaiting a bank transfer or a manual check
-    "processing": ("paid", None),
-    "completed": ("paid", "fulfilled"),
-    "cancelled": ("voided", None),
-    "refunded": ("refunded", None),
-    "failed": ("failed", None),
-}
-PRODUCT_STATUS = {"publish": "active", "private": "archived", "trash": "archived"}
-
-WCAUTH_FIELDS = ("key_id", "user_id", "consumer_key", "consumer_secret", "key_permissions")
-WCAUTH_SCOPE = "read_write"
-
-
-class InvalidStoreURL(ValueError):
-    """A store URL we will not send keys to or build wc-auth links for; the message says why."""
-
-
-class InternalStoreURL(InvalidStoreURL, outbound.InternalAddress):
-    """A store URL whose host is this machine or a private network (see :mod:`arrosto.outbound`)."""
-
-
-class InvalidAuthCallback(InvalidSignature):
-    """A wc-auth callback body that is not the documented JSON with read_write keys."""
-
-
-@dataclass(frozen=True)
-class WooKeys:
-    """The keys WooCommerce posts to the wc-auth ``callback_url`` (never shown in repr)."""
-
-    key_id: int
-    user_id: str  # our nonce, as sent in the authorize URL's user_id
-    consumer_key: str = field(repr=False)
-    consumer_secret: str = field(repr=False)
-    key_permissions: str
-
-
-# --- connecting from the store's admin (wc-auth) -------------------------------------------------
-
-def normalize_store_url(url: str) -> str:
-    """``https://host[:port][/path]`` without a trailing slash.
-
-    A pasted admin or API address (``.../wp-admin/...``, ``.../wp-json/...``) is cut back to the
-    site. The URL is never echoed in the error: it may carry a password. A host that is an
-    internal address (``localhost``, ``127.0.0.1``, ``10.0.0.5``, ``[::1]``, ``169.254.169.254``)
-    is an :class:`InternalStoreURL`; plain http:// and this machine are accepted only with
-    ``ARROSTO_ALLOW_LOOPBACK_HOSTS`` (development and tests). Names are checked again, resolved,
-    on every request (:mod:`arrosto.outbound`).
-    """
-    if not isinstance(url, str) or not url.strip():
-        raise InvalidStoreURL("the store URL is empty; give its address, e.g. https://shop.example.com")
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = parts.hostname or ""
-    if scheme not in ("http", "https") or not host or any(c.isspace() for c in url.strip()):
-        raise InvalidStoreURL("the store URL must be an https:// address, e.g. https://shop.example.com")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidStoreURL("the store URL must not contain a user name or password")
-    if parts.fragment or parts.query:
-        raise InvalidStoreURL("the store URL must not have a query (?...) or a fragment (#...)")
-    try:
-        outbound.check_host(host, what="the store URL")
-    except outbound.InternalAddress as exc:
-        raise InternalStoreURL(str(exc)) from None
-    if scheme == "http" and not outbound.loopback_allowed():
-        raise InvalidStoreURL("the store URL must use https://: WooCommerce keys are only sent "
-                              "over HTTPS")
-    try:
-        port = parts.port
-    except ValueError:
-        raise InvalidStoreURL("the store URL has an invalid port") from None
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None and port != {"http": 80, "https": 443}[scheme]:
-        netloc += f":{port}"
-    path = re.split(r"/wp-(?:admin|json)(?:/|$)", parts.path, maxsplit=1)[0].rstrip("/")
-    return f"{scheme}://{netloc}{path}"
-
-
-def store_domain(store_url: str) -> str:
-    """The host of a store URL, as ``Shop.domain`` stores it."""
-    return urlsplit(normalize_store_url(store_url)).hostname or ""
-
-
-def authorize_url(store_url: str, *, app_name: str, nonce: str, return_url: str,
-                  callback_url: str) -> str:
-    """The wc-auth link that asks the store's admin for read_write keys (docs: #authentication).
-
-    ``nonce`` travels as wc-auth's ``user_id`` and comes back in the callback and the return
-    redirect; WooCommerce refuses a ``callback_url`` that is not HTTPS.
-    """
-    store = normalize_store_url(store_url)
-    if not app_name or not app_name.strip():
-        raise ValueError("app_name is required: the store's admin sees it on the approval page")
-    if not nonce or not nonce.strip():
-        raise ValueError("nonce is required: it identifies the install when the keys come back")
-    _check_url(return_url, "return_url", https_only=False)
-    _check_url(callback_url, "callback_url", https_only=True)
-    query = urlencode([("app_name", app_name.strip()), ("scope", WCAUTH_SCOPE),
-                       ("user_id", nonce), ("return_url", return_url),
-                       ("callback_url", callback_url)])
-    return f"{store}/wc-auth/v1/authorize?{query}"
-
-
-def _check_url(url: str, name: str, *, https_only: bool) -> None:
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must be an absolute http(s) URL")
-    if https_only and parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
-        raise ValueError(f"{name} must be https://: WooCommerce posts the keys only over HTTPS")
-
-
-def parse_auth_callback(body: bytes | str) -> WooKeys:
-    """The keys from the JSON that wc-auth POSTs to the ``callback_url``.
-
-    Anything but the documented object with ``ck_``/``cs_`` keys and read_write permission is an
-    :class:`InvalidAuthCallback`. Checking ``user_id`` against the nonce is the caller's job.
-    """
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, TypeError):
-        raise InvalidAuthCallback("the wc-auth callback body is not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidAuthCallback("the wc-auth callback body is not a JSON object")
-    missing = [k for k in WCAUTH_FIELDS if data.get(k) in (None, "")]
-    if missing:
-        raise InvalidAuthCallback(f"the wc-auth callback lacks {', '.join(missing)}")
-    key_id = data["key_id"]
-    if isinstance(key_id, bool) or not str(key_id).isdigit():
-        raise InvalidAuthCallback("the wc-auth callback's key_id is not a number")
-    key, secret = data["consumer_key"], data["consumer_secret"]
-    if not (isinstance(key, str) and key.startswith("ck_")
-            and isinstance(secret, str) and secret.startswith("cs_")):
-        raise InvalidAuthCallback("the wc-auth callback's keys are not WooCommerce consumer keys "
-                                  "(ck_..., cs_...)")
-    permissions = data["key_permissions"]
-    if permissions != WCAUTH_SCOPE:
-        raise InvalidAuthCallback(f"the store granted {permissions!r} access; Arrosto needs "
-                                  f"{WCAUTH_SCOPE!r} (it registers webhooks)")
-    return WooKeys(key_id=int(key_id), user_id=str(data["user_id"]), consumer_key=key,
-                   consumer_secret=secret, key_permissions=permissions)
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -289,20 +146,19 @@ class WooCommerceShop(ShopPlatform):
     retries: ClassVar[int] = 3
     backoff_factor: ClassVar[float] = 0.5  # tests set 0
 
-    def __init__(self, shop: Shop):
+    def __init__(self, shop: Shop, *, sleep: Callable[[float], None] | None = None,
+                 max_wait: float = 30.0):
         super().__init__(shop)
         self._api: _Client | None = None
+        policy = http.WaitPolicy(max_wait=max_wait, max_waits=1)  # sleep: the policy's
+        self.waits = policy if sleep is None else dataclasses.replace(policy, sleep=sleep)
 
     # the client ----------------------------------------------------------------------------------
     @classmethod
     def retry(cls) -> Retry:
-        """Connection errors and 5xx, a few times with backoff; Retry-After is left to the jobs
-        (urllib3 would sleep for as long as the header says)."""
-        return Retry(total=cls.retries, connect=cls.retries, read=cls.retries,
-                     status=cls.retries, other=0, backoff_factor=cls.backoff_factor,
-                     status_forcelist=RETRY_STATUSES,
-                     allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
-                     respect_retry_after_header=False, raise_on_status=False)
+        """Connection errors and 5xx, a few times with backoff; Retry-After is
+        ``self.waits``'s (urllib3 would sleep for as long as the header says)."""
+        return http.retry(cls.retries, backoff=cls.backoff_factor)
 
     @property
     def api(self) -> _Client:
@@ -318,7 +174,7 @@ class WooCommerceShop(ShopPlatform):
                 error = outbound.InternalAddress if isinstance(exc, InternalStoreURL) \
                     else ConfigError
                 raise error(f"WooCommerce shop {shop.domain}: {exc}") from None
-            session = outbound.session(retries=self.retry())
+            session = http.session(retries=self.retry())
             self._api = _Client(url=url, consumer_key=shop.api_key,
                                 consumer_secret=shop.api_secret, version=API_VERSION,
                                 timeout=self.timeout, user_agent=USER_AGENT, session=session)
@@ -337,28 +193,21 @@ class WooCommerceShop(ShopPlatform):
         return self._checked(f"{method} {endpoint}", send)
 
     def _checked(self, what: str, send: Callable[[], requests.Response]) -> requests.Response:
+        """``send()``, its failures as our errors; a rate limit is waited out by ``self.waits``."""
+        return self.waits.run(functools.partial(self._answer, what, send))
+
+    def _answer(self, what: str, send: Callable[[], requests.Response]) -> requests.Response:
         # Exceptions are re-raised without their text or cause: it can hold the request URL,
         # and over http or query-string auth that URL carries the keys.
         try:
             resp = send()
-        except outbound.RefusedAddress as exc:
-            raise outbound.InternalAddress(f"WooCommerce {what}: {exc}") from None
-        except requests.Timeout:
-            raise RetryableError(f"WooCommerce {what}: timed out", platform=self.name) from None
-        except requests.exceptions.SSLError:
-            raise FatalPlatformError(f"WooCommerce {what}: the store's HTTPS certificate was "
-                                     "refused", platform=self.name) from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise RetryableError(f"WooCommerce {what}: cannot connect ({type(exc).__name__})",
-                                 platform=self.name) from None
         except requests.RequestException as exc:
-            raise FatalPlatformError(f"WooCommerce {what}: {type(exc).__name__}",
-                                     platform=self.name) from None
+            raise http.transport_error(exc, platform=self.name, what=what) from None
         if not 200 <= resp.status_code < 300:
-            raise error_for_status(
-                resp.status_code,
-                self._scrub(f"WooCommerce {what} answered {resp.status_code}: {_describe(resp)}"),
-                platform=self.name, retry_after=_retry_after(resp))
+            error = http.error_for_response(resp, self._scrub(
+                f"WooCommerce {what} answered {resp.status_code}: {_describe(resp)}"),
+                platform=self.name)
+            raise error
         return resp
 
     def _scrub(self, message: str) -> str:
@@ -613,236 +462,7 @@ class WooCommerceShop(ShopPlatform):
 
     @classmethod
     def parse_webhook(cls, topic: str, payload: Any) -> list[Any]:
-        """A delivery's body is the resource's REST representation (``{"id": N}`` for
-        ``*.deleted``). Unknown topics, and topics we do not act on, give no events."""
-        resource, _, event = topic.partition(".")
-        if resource not in ("product", "order", "coupon", "customer"):
-            return []
-        if not isinstance(payload, dict) or not _is_id(payload.get("id")):
-            raise WebhookParseError(f"{topic}: the body is not a {resource} with an id")
-        try:
-            if resource == "product":
-                if event == "deleted":
-                    return [events.ProductDeleted(external_id=str(payload["id"]))]
-                if payload.get("type") == "variation":
-                    # product.created/updated also fire for a variation, with its own body
-                    # (parent_id set): not a product of its own. The parent's next sync has it.
-                    log.info("woocommerce: %s for variation %s of product %s left to the sync",
-                             topic, payload.get("id"), payload.get("parent_id"))
-                    return []
-                if event in ("created", "updated", "restored"):
-                    return [events.ProductChanged(product_data(payload, None))]
-            elif resource == "order" and event in ("created", "updated", "restored"):
-                return [events.OrderChanged(order_data(payload))]
-            elif resource == "coupon":
-                if event == "deleted":
-                    return [events.DiscountChanged(
-                        external_id=str(payload["id"]), title=str(payload.get("code") or ""),
-                        code=payload.get("code") or None, active=False)]
-                if event in ("created", "updated", "restored"):
-                    return [discount_changed(payload, None)]
-            elif resource == "customer" and event in ("created", "updated"):
-                return [events.CustomerChanged(customer_data(payload))]
-        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-            raise WebhookParseError(f"{topic} {payload.get('id')!r}: {type(exc).__name__}: "
-                                    f"{exc}") from None
-        return []
-
-
-# --- payloads -> records -----------------------------------------------------------------------
-
-def product_data(p: dict[str, Any], variations: list[dict[str, Any]] | None) -> ProductData:
-    """A product; ``variations`` are the variable product's ``products/<id>/variations``.
-
-    A simple product is its own single variant (product and variation ids share WordPress's post
-    ids, so they never collide). Without ``variations`` (a webhook body lists only their ids) a
-    variable product's variants carry the ids and the product-level price, which WooCommerce sets
-    to the lowest variation price; the next sync fills in each variant.
-    """
-    complete = True
-    if p.get("type") == "variable":
-        if variations is not None:
-            variants = [_variant(v) for v in variations]
-        else:
-            price, _ = _prices(p)
-            variants = [VariantData(external_id=str(int(vid)), price=price)
-                        for vid in p.get("variations") or []]
-            complete = False
-    else:
-        variants = [_variant(p, title="")]
-    categories = [html.unescape(c["name"]) for c in p.get("categories") or [] if c.get("name")]
-    brands = [html.unescape(b["name"]) for b in p.get("brands") or []
-              if isinstance(b, dict) and b.get("name")]
-    return ProductData(
-        external_id=str(p["id"]), title=html.unescape(str(p.get("name") or "")),
-        handle=p.get("slug") or None, vendor=brands[0] if brands else None,
-        product_type=categories[0] if categories else None,
-        tags=[html.unescape(t["name"]) for t in p.get("tags") or [] if t.get("name")],
-        description=_text(p.get("description")) or _text(p.get("short_description")),
-        status=PRODUCT_STATUS.get(str(p.get("status")), "draft"),
-        url=p.get("permalink") or None, updated_at=_gmt(p.get("date_modified_gmt")),
-        variants=variants, variants_complete=complete, in_stock=_in_stock(p))
-
-
-def _in_stock(p: dict[str, Any]) -> bool | None:
-    """``stock_status`` (docs: instock, outofstock, onbackorder), set with or without stock
-    management; a variable product's is its variations' best."""
-    status = p.get("stock_status")
-    return None if not status else status == "instock"
-
-
-def _variant(v: dict[str, Any], title: str | None = None) -> VariantData:
-    price, compare_at = _prices(v)
-    if title is None:
-        options = [str(a.get("option")) for a in v.get("attributes") or [] if a.get("option")]
-        title = " / ".join(options) or html.unescape(str(v.get("name") or ""))
-    stock = v.get("stock_quantity")
-    return VariantData(external_id=str(v["id"]), title=html.unescape(title),
-                       sku=v.get("sku") or None, price=price, compare_at_price=compare_at,
-                       inventory_quantity=int(stock) if stock is not None else None)
-
-
-def _prices(p: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
-    """(price, compare_at): the current price, and the regular price while on sale."""
-    regular, sale = _money(p.get("regular_price")), _money(p.get("sale_price"))
-    on_sale = bool(p.get("on_sale"))
-    price = _money(p.get("price"))
-    if price is None:
-        price = sale if on_sale and sale is not None else regular
-    compare_at = regular if on_sale and regular is not None and regular != price else None
-    return price, compare_at
-
-
-def customer_data(c: dict[str, Any]) -> CustomerData:
-    billing = c.get("billing") or {}
-    return CustomerData(
-        external_id=str(c["id"]), email=c.get("email") or billing.get("email") or None,
-        first_name=c.get("first_name") or billing.get("first_name") or None,
-        last_name=c.get("last_name") or billing.get("last_name") or None,
-        phone=billing.get("phone") or None, city=billing.get("city") or None,
-        postcode=billing.get("postcode") or None, updated_at=_gmt(c.get("date_modified_gmt")))
-
-
-def order_data(o: dict[str, Any]) -> OrderData:
-    """An order. ``number`` is WooCommerce's order number (a plugin may make it "WC-1001": then
-    only the name carries it); the shipping address falls back to billing when it is empty (a
-    virtual order); ``landing_site`` comes from the Order Attribution meta."""
-    status = str(o.get("status") or "")
-    financial, fulfillment = ORDER_STATUS.get(status, (status or None, None))
-    number = str(o.get("number") or o["id"])
-    created = _gmt(o.get("date_created_gmt")) or _gmt(o.get("date_modified_gmt"))
-    if created is None:
-        raise ValueError("the order has no date_created_gmt")
-    updated = _gmt(o.get("date_modified_gmt"))
-    billing = o.get("billing") or {}
-    shipping = o.get("shipping") or {}
-    if not any(shipping.get(k) for k in ("address_1", "city", "postcode")):
-        shipping = billing
-    customer_id = o.get("customer_id")
-    return OrderData(
-        external_id=str(o["id"]), name=f"#{number}", created_at=created,
-        number=int(number) if number.isdigit() else None,
-        customer_external_id=str(customer_id) if customer_id else None,
-        email=billing.get("email") or None,
-        shipping_name=" ".join(p for p in (shipping.get("first_name"), shipping.get("last_name"))
-                               if p) or None,
-        shipping_postcode=shipping.get("postcode") or None,
-        shipping_city=shipping.get("city") or None,
-        financial_status=financial, fulfillment_status=fulfillment,
-        cancelled_at=(updated or created) if status == "cancelled" else None,
-        total_price=_money(o.get("total")) or Decimal("0"),
-        currency=str(o.get("currency") or "EUR").upper(),
-        discount_codes=[c["code"] for c in o.get("coupon_lines") or [] if c.get("code")],
-        landing_site=_landing_site(o.get("meta_data") or []), updated_at=updated,
-        lines=[_line(li) for li in o.get("line_items") or []])
-
-
-def _line(li: dict[str, Any]) -> LineData:
-    variant_title = None
-    if li.get("variation_id"):
-        values = [html.unescape(str(m.get("display_value") or m.get("value")))
-                  for m in li.get("meta_data") or []
-                  if isinstance(m, dict) and not str(m.get("key", "")).startswith("_")
-                  and isinstance(m.get("display_value") or m.get("value"), str | int | float)]
-        variant_title = " / ".join(values) or None
-    product_id = li.get("product_id")
-    return LineData(
-        title=html.unescape(str(li.get("name") or "")), quantity=int(li.get("quantity") or 1),
-        price=_money(li.get("price")) or Decimal("0"),
-        external_product_id=str(product_id) if product_id else None,
-        variant_title=variant_title, sku=li.get("sku") or None)
-
-
-def _landing_site(meta: list[Any]) -> str | None:
-    values = {m.get("key"): m.get("value") for m in meta if isinstance(m, dict)}
-    entry = str(values.get(LANDING_META) or "")
-    utm = [(f"utm_{k}", str(values[f"_wc_order_attribution_utm_{k}"])) for k in UTM_META
-           if values.get(f"_wc_order_attribution_utm_{k}")]
-    if utm and "utm_" not in entry:  # attribution keeps the tags apart: put them back on the URL
-        entry += ("&" if "?" in entry else "?") + urlencode(utm)
-    return entry or None
-
-
-def discount_changed(c: dict[str, Any], currency: str | None) -> events.DiscountChanged:
-    """A coupon. ``value`` is "10%" or "5.00 EUR" (just "5.00" when the currency is unknown, as
-    in a webhook, which carries none); collections are the coupon's product categories."""
-    amount = _money(c.get("amount")) or Decimal("0")
-    kind = str(c.get("discount_type") or "")
-    if kind.startswith("percent"):
-        value = f"{_plain(amount)}%"
-    elif amount == 0 and c.get("free_shipping"):
-        value = "free shipping"
-    else:
-        value = f"{amount:.2f}" + (f" {currency}" if currency else "")
-    ends_at = _gmt(c.get("date_expires_gmt"))
-    limit, used = c.get("usage_limit"), c.get("usage_count") or 0
-    active = (str(c.get("status") or "publish") == "publish"
-              and (ends_at is None or ends_at > dt.datetime.now(dt.UTC))
-              and (limit is None or int(used) < int(limit)))
-    products = [str(i) for i in c.get("product_ids") or []]
-    categories = [str(i) for i in c.get("product_categories") or []]
-    code = str(c.get("code") or "")
-    return events.DiscountChanged(
-        external_id=str(c["id"]), title=html.unescape(code), code=code or None, value=value,
-        starts_at=_gmt(c.get("date_created_gmt")), ends_at=ends_at,
-        product_external_ids=products, collection_external_ids=categories,
-        applies_to_all=not products and not categories, active=active, amount=amount,
-        excluded_product_external_ids=[str(i) for i in c.get("excluded_product_ids") or []],
-        excluded_collection_external_ids=[str(i) for i in
-                                          c.get("excluded_product_categories") or []])
-
-
-# --- small helpers -----------------------------------------------------------------------------
-
-def _is_id(value: Any) -> bool:
-    """WordPress post and user ids: positive integers (a string of digits in some plugins)."""
-    if isinstance(value, bool):
-        return False
-    return (isinstance(value, int) and value > 0) or (isinstance(value, str) and value.isdigit()
-                                                      and int(value) > 0)
-
-
-def _money(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"not an amount: {value!r}")
-    return Decimal(str(value))
-
-
-def _plain(amount: Decimal) -> str:
-    """10.00 -> "10", 12.50 -> "12.5"."""
-    return format(amount.normalize(), "f")
-
-
-def _gmt(value: Any) -> dt.datetime | None:
-    """WooCommerce's ``*_gmt`` fields ("2017-03-22T19:28:02", no offset) as aware UTC."""
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+        return parse_webhook(topic, payload)
 
 
 def _wc_time(value: dt.datetime) -> str:
@@ -854,7 +474,7 @@ def _wc_time(value: dt.datetime) -> str:
 
 def _changed_since(row: dict[str, Any], since: dt.datetime) -> bool:
     try:
-        modified = _gmt(row.get("date_modified_gmt"))
+        modified = gmt_time(row.get("date_modified_gmt"))
     except ValueError:
         return True
     return modified is None or modified > since
@@ -877,23 +497,6 @@ def _describe(resp: requests.Response) -> str:
     if isinstance(body, dict) and body.get("message"):
         return html.unescape(f"{body.get('code') or 'error'}: {body['message']}")[:300]
     return resp.reason or "no details"
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _timezone(index: Mapping[str, Any]) -> str:
@@ -923,40 +526,3 @@ def _header(headers: Any, name: str) -> str | None:
 
 def _sign(body: bytes, secret: str) -> bytes:
     return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest())
-
-
-class _TextOnly(HTMLParser):
-    BLOCKS = frozenset({"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-                        "tr", "td", "th", "table", "blockquote"})
-    SKIPPED = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def _text(value: Any) -> str | None:
-    """Plain text of WooCommerce's HTML descriptions."""
-    if not value:
-        return None
-    parser = _TextOnly()
-    parser.feed(str(value))
-    parser.close()
-    return " ".join("".join(parser.parts).split()) or None

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ..errors import ArrostoError
 from ..models import Shop
-from ..shops import shopify
+from ..shops import shopify_auth
 
 log = logging.getLogger(__name__)
 RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
@@ -44,7 +44,7 @@ def session_token() -> str | None:
     return token or None
 
 
-def claims() -> shopify.SessionClaims | None:
+def claims() -> shopify_auth.SessionClaims | None:
     """The verified claims of this request's session token, once a request; None if it has no
     token or the token does not verify."""
     cached = g.get("_session_claims", _UNSET)
@@ -56,7 +56,7 @@ def claims() -> shopify.SessionClaims | None:
         from flask import current_app
 
         try:
-            verified = shopify.verify_session_token(token, current_app.config["ARROSTO"])
+            verified = shopify_auth.verify_session_token(token, current_app.config["ARROSTO"])
         except ArrostoError as exc:  # InvalidSignature, or Shopify not configured at all
             log.info("session token refused on %s: %s", request.path, exc)
     g._session_claims = verified
@@ -68,7 +68,7 @@ def embedded_request() -> bool:
     return session_token() is not None or request.args.get("embedded") == "1"
 
 
-def shop_for(s, claims_: shopify.SessionClaims) -> Shop | None:
+def shop_for(s, claims_: shopify_auth.SessionClaims) -> Shop | None:
     return s.scalar(select(Shop).where(Shop.platform == "shopify",
                                        Shop.domain == claims_.shop_domain))
 

@@ -27,7 +27,7 @@ from ..crypto import token_digest
 from ..errors import ArrostoError, AuthError, InvalidSignature, PlatformError
 from ..models import AuthState, utcnow
 from ..shops import install as shop_install
-from ..shops import shopify, woocommerce
+from ..shops import shopify_auth, woocommerce_auth
 from . import embedded, sessions
 from .base import csrf, current_db
 
@@ -98,7 +98,7 @@ def shopify_app():
     if not token:
         return _refuse(gettext("Open Arrosto from your Shopify admin (Apps → Arrosto)."), 401)
     try:
-        claims = shopify.verify_session_token(token, settings)
+        claims = shopify_auth.verify_session_token(token, settings)
     except InvalidSignature as exc:
         return _refuse(gettext("The Shopify session could not be verified (%(reason)s).",
                                reason=exc), 401)
@@ -127,11 +127,11 @@ def _verified_shopify_query() -> str:
     settings = _settings()
     args = request.args.to_dict(flat=True)
     shop = args.get("shop", "").lower()
-    if not shopify.valid_shop_domain(shop):
+    if not shopify_auth.valid_shop_domain(shop):
         raise InvalidSignature("not a valid shop address")
-    if not shopify.verify_query_hmac(args, settings.shopify_secrets()):
+    if not shopify_auth.verify_query_hmac(args, settings.shopify_secrets()):
         raise InvalidSignature("the request's signature does not match")
-    if not shopify.timestamp_is_recent(args.get("timestamp", ""), utcnow()):
+    if not shopify_auth.timestamp_is_recent(args.get("timestamp", ""), utcnow()):
         raise InvalidSignature("the request is too old")
     return shop
 
@@ -144,7 +144,7 @@ def shopify_install():
         return _refuse(gettext("This install link is not valid: %(reason)s.", reason=exc), 401)
     state = new_state("shopify", shop)
     redirect_uri = f"{_settings().public_url}{url_for('install.shopify_callback')}"
-    return redirect(shopify.authorize_url(shop, _settings(), redirect_uri, state))
+    return redirect(shopify_auth.authorize_url(shop, _settings(), redirect_uri, state))
 
 
 @bp.get("/auth/shopify/callback")
@@ -160,7 +160,7 @@ def shopify_callback():
                                "Shopify admin."), 403)
     code = request.args.get("code", "")
     try:
-        tokens = shopify.exchange_code(shop, code, _settings())
+        tokens = shopify_auth.exchange_code(shop, code, _settings())
     except AuthError as exc:
         return _refuse(gettext("Shopify refused the authorisation (%(reason)s).", reason=exc),
                        403)
@@ -186,8 +186,8 @@ def woocommerce_connect():
         store_url = f"https://{store_url}"  # owners type "shop.example.com"
     app_name = "Arrosto"
     try:
-        normalised = woocommerce.normalize_store_url(store_url)
-    except woocommerce.InternalStoreURL:  # SSRF guard (arrosto.outbound)
+        normalised = woocommerce_auth.normalize_store_url(store_url)
+    except woocommerce_auth.InternalStoreURL:  # SSRF guard (arrosto.outbound)
         return render_template("install/woocommerce.html", error=gettext(
             "Arrosto connects only to stores on the public internet, and this address leads to "
             "this server or a private network. Give your store's public https:// address."),
@@ -197,7 +197,7 @@ def woocommerce_connect():
                                store_url=store_url), 400
     nonce = new_state("woocommerce", normalised)
     public = _settings().public_url
-    target = woocommerce.authorize_url(
+    target = woocommerce_auth.authorize_url(
         normalised, app_name=app_name, nonce=nonce,
         return_url=f"{public}{url_for('install.woocommerce_return')}?"
                    f"{urlencode({'nonce': nonce})}",
@@ -215,7 +215,7 @@ def woocommerce_callback():
     Answering anything but 200 makes WooCommerce delete the key, which is what we want for a
     callback we did not ask for."""
     try:
-        keys = woocommerce.parse_auth_callback(request.get_data(cache=False))
+        keys = woocommerce_auth.parse_auth_callback(request.get_data(cache=False))
     except ArrostoError as exc:
         log.warning("wc-auth callback refused: %s", exc)
         return jsonify(error="not a WooCommerce key callback"), 400
