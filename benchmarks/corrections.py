@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     from arrosto.listening.overlay import THRESHOLD, K, from_examples
 
     if args.base == "legacy":
-        from arrosto.listening.legacy import get_classifier
+        from classifier_eval.legacy import get_classifier
     else:
         from arrosto.listening.classify import get_classifier
 

@@ -116,7 +116,7 @@ class Features:
 
 def cue_features(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
     """The legacy lexicon counts and surface marks, as plain features (no rule on top)."""
-    from .legacy import N_DENSE, cues, dense
+    from .cues import N_DENSE, cues, dense
 
     langs = langs or [None] * len(texts)
     rows = [dense(cues(t, lang if lang in ("it", "en") else None))

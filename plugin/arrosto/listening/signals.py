@@ -17,13 +17,14 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ..text import fold as fold_letters
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +37,16 @@ ASPECTS = ("delivery", "packaging", "quality", "price", "payment", "fit", "servi
 
 _SPACE = re.compile(r"\s+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_PHONE_ACCENT = re.compile(r"([a-z])'(?=\s|$|[.,!?;:])")
 _CLAUSE_END = re.compile(r"[.!?;:,\n]")
 _LEAD = r"(?:^|[.!?…;\n]\s*)(?:{})\s*(?:[,!…]|\.\.\.)"
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, one kind of apostrophe, no links, single spaces."""
-    text = _URL.sub(" ", text).lower()
-    text = text.replace("’", "'").replace("`", "'").replace("´", "'").replace("ß", "ss")
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(c))
-    # "e'" / "perche'" are how accents are typed on many phones
-    text = re.sub(r"([a-z])'(?=\s|$|[.,!?;:])", r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    """``arrosto.text.fold`` without links, single spaces, and the phone accents ("e'",
+    "perche'") without their apostrophe."""
+    text = fold_letters(_URL.sub(" ", text))
+    return _SPACE.sub(" ", _PHONE_ACCENT.sub(r"\1", text)).strip()
 
 
 @lru_cache(maxsize=1)
