@@ -22,8 +22,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nlu" / "cesamard" / \
-    "CESAMARD-Aspect_Dataset.csv"
+NLU = Path(os.environ.get("ARROSTO_NLU_DATA",
+                          Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nlu"))
+DATA = NLU / "cesamard" / "CESAMARD-Aspect_Dataset.csv"
 
 
 def reviews(domain: str) -> list[tuple[str, int]]:
