@@ -42,7 +42,7 @@ print(json.dumps({"first": time.perf_counter() - start, "load": load}))
 
 
 def texts(n: int) -> list[str]:
-    from arrosto.listening.classify import load_corpus
+    from classifier_eval.legacy import load_corpus
 
     demo = ROOT / "plugin" / "arrosto" / "demo" / "data" / "posts.jsonl"
     pool = [json.loads(line)["text"] for line in demo.open(encoding="utf-8") if line.strip()]
@@ -75,7 +75,9 @@ def main() -> None:
     fresh = json.loads(subprocess.run([sys.executable, "-c", FRESH], check=True,
                                       capture_output=True, text=True,
                                       cwd=ROOT).stdout.strip().splitlines()[-1])
-    from arrosto.listening.classify import get_classifier, load_corpus
+    from classifier_eval.legacy import load_corpus
+
+    from arrosto.listening.classify import get_classifier
 
     classifier = get_classifier()
     items = texts(n)

@@ -4,8 +4,8 @@ The base classifier (by default the lexicon + TF-IDF one, trained on the complai
 and never shown CESAMARD) reads every review of the domain; the reviews are split in two (seeded
 shuffle): on the first half the first N misread ones get the owner's correction their real label
 gives ("not a complaint" / "a complaint"), the shop's overlay is built from them exactly as the
-job builds it (:mod:`arrosto.listening.overlay`, its fixed threshold and k), and the second,
-held-out half is scored on complaint vs not, before and after. Prints one JSON line.
+job builds it (:mod:`arrosto.listening.overlay`, its fixed threshold, k and votes), and the
+second, held-out half is scored on complaint vs not, before and after. Prints one JSON line.
 
     python benchmarks/corrections.py [--domain Edible] [--corrections 40]
 """
@@ -22,8 +22,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nlu" / "cesamard" / \
-    "CESAMARD-Aspect_Dataset.csv"
+NLU = Path(os.environ.get("ARROSTO_NLU_DATA",
+                          Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nlu"))
+DATA = NLU / "cesamard" / "CESAMARD-Aspect_Dataset.csv"
 
 
 def reviews(domain: str) -> list[tuple[str, int]]:
@@ -62,10 +63,10 @@ def main(argv: list[str] | None = None) -> None:
                              "all of CESAMARD: its figures here are not held out)")
     args = parser.parse_args(argv)
 
-    from arrosto.listening.overlay import THRESHOLD, K, from_examples
+    from arrosto.listening.overlay import DUPLICATE, THRESHOLD, VOTES, K, from_examples
 
     if args.base == "legacy":
-        from arrosto.listening.legacy import get_classifier
+        from classifier_eval.legacy import get_classifier
     else:
         from arrosto.listening.classify import get_classifier
 
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         "benchmark": "corrections", "source": f"CESAMARD/{args.domain}", "base": args.base,
         "seed": args.seed,
         "train": len(train), "held_out": len(held), "corrections": len(corrected),
-        "threshold": THRESHOLD, "k": K, "overlay_hits": changed, "fixed": fixed,
+        "threshold": THRESHOLD, "k": K, "votes": VOTES, "duplicate": DUPLICATE,
+        "overlay_hits": changed, "fixed": fixed,
         "broken": broken, "before": scores(truth, base_held), "after": scores(truth, after),
         "validated_threshold": validated,
         "after_at_validated_threshold": scores(truth, at_validated),

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import emit  # noqa: E402
+from classifier_eval import signals_eval  # noqa: E402
 
 from arrosto.listening import signals  # noqa: E402
 
@@ -24,7 +25,7 @@ def tweets() -> list[tuple[str, str]]:
     """XLM-T's validation tweets in six languages (real posts, for speed and firing rates)."""
     out = []
     for folder, lang in XLMT.items():
-        path = signals.NLU_DATA / "xlm-t-sentiment" / folder / "val_text.txt"
+        path = signals_eval.NLU_DATA / "xlm-t-sentiment" / folder / "val_text.txt"
         out += [(t, lang) for t in path.read_text(encoding="utf-8").splitlines()]
     return out
 
@@ -42,7 +43,7 @@ def speed(posts: list[tuple[str, str | None]], rounds: int = 3) -> float:
 
 
 def main() -> None:
-    result = signals.evaluate(save_head="--save-head" in sys.argv)
+    result = signals_eval.evaluate(save_head="--save-head" in sys.argv)
     posts = tweets()
     result["detect_us_per_tweet_with_lang"] = speed(posts)
     result["detect_us_per_tweet_lang_none"] = speed([(t, None) for t, _ in posts])

@@ -206,3 +206,25 @@ def test_the_pipeline_stores_signals_aspects_and_the_sentiment_label(db, monkeyp
         post = s.get(Post, post_id)
         assert (post.intent, post.sentiment_label) == ("question", "neutral")
         assert (post.signals, post.aspects) == (["restock_request"], ["delivery"])
+
+
+def test_one_correction_moves_only_its_near_copies():
+    """The overlay's rule: a post takes a corrected label when two of its three nearest corrected
+    posts agree on it, or one is nearly the same post; a single similar correction is not enough."""
+    import numpy as np
+
+    def unit(*xs):
+        v = np.zeros(512, dtype=np.float32)
+        v[:len(xs)] = xs
+        return v / np.linalg.norm(v)
+
+    question = {"label": "question", "intent": "question"}
+    praise = {"label": "not_complaint", "intent": "praise"}
+    one = overlay.Overlay(np.vstack([unit(1, 0)]), [question])
+    similar, copy = unit(1, 0.6), unit(1, 0.1)  # cosine 0.86 and 0.995 to the correction
+    assert one.nearest(np.vstack([similar, copy])) == [None, question]
+    two = overlay.Overlay(np.vstack([unit(1, 0), unit(1, 1.2), unit(0, 1)]),
+                          [question, question, praise])
+    assert two.nearest(np.vstack([unit(1, 0.6)])) == [question]
+    split = overlay.Overlay(np.vstack([unit(1, 0.6), unit(1, -0.6)]), [question, praise])
+    assert split.nearest(np.vstack([unit(1, 0)])) == [None]

@@ -1,18 +1,17 @@
-"""The legacy classifier (``listening/legacy.py``), kept to compare the trained model against: its
-internals and its own figures. Moved here from test_classify.py when the trained model replaced it
-(the tests are unchanged, but for their imports)."""
+"""The legacy classifier (``benchmarks/classifier_eval/legacy.py``), kept to compare the trained
+model against: its internals and its own figures. Moved here from test_classify.py when the
+trained model replaced it (the tests are unchanged, but for their imports)."""
 from __future__ import annotations
 
 import pytest
-
-from arrosto.listening.evaluate import (
+from classifier_eval.evaluate import (
     ITALIAN,
     evaluate_complaints,
     evaluate_italian,
     format_report,
     load_italian,
 )
-from arrosto.listening.legacy import (
+from classifier_eval.legacy import (
     EN_PRAGMATICS,
     INTENTS,
     ITALIAN_TRAINING,

@@ -7,11 +7,12 @@ import re
 
 import numpy as np
 import pytest
+from classifier_eval import signals_eval
 
 from arrosto.listening import signals
 from arrosto.listening.signals import ASPECTS, SIGNALS, detect, detect_many
 
-HAVE_NLU = signals.CESAMARD.exists()
+HAVE_NLU = signals_eval.CESAMARD.exists()
 needs_nlu = pytest.mark.skipif(not HAVE_NLU, reason="../shared/data/nlu is not here")
 
 # --- the issue's examples -------------------------------------------------------------------------
@@ -199,26 +200,26 @@ def test_detect_many_adds_the_head_but_never_on_resolved_posts():
 
 @needs_nlu
 def test_cesamard_split_is_stratified_and_fixed():
-    reviews = signals.load_cesamard()
-    train, test = signals.split(reviews)
+    reviews = signals_eval.load_cesamard()
+    train, test = signals_eval.split(reviews)
     assert len(reviews) == 3896 and len(set(train) & set(test)) == 0
     assert len(test) == 780
     y = np.array([r.sarcastic for r in reviews])
     assert y[test].sum() == 20
-    assert np.array_equal(test, signals.split(reviews)[1])
+    assert np.array_equal(test, signals_eval.split(reviews)[1])
 
 
 @needs_nlu
 def test_aspects_on_cesamard_held_out_reviews():
     """Patterns only (no encoder): each mapped aspect is found in real reviews more precisely than
     its base rate, and the macro-F1 stays where benchmarks/signals.py measured it."""
-    reviews = signals.load_cesamard()
-    _, test = signals.split(reviews)
+    reviews = signals_eval.load_cesamard()
+    _, test = signals_eval.split(reviews)
     f1s = []
-    for theirs, ours in signals.OURS_FOR_CESAMARD.items():
+    for theirs, ours in signals_eval.OURS_FOR_CESAMARD.items():
         truth = np.array([theirs in reviews[i].aspects for i in test])
         pred = np.array([any(a in detect(reviews[i].text, "en")[1] for a in ours) for i in test])
-        prf = signals._prf(truth, pred)
+        prf = signals_eval._prf(truth, pred)
         assert prf["precision"] > truth.mean() + 0.1 and prf["recall"] > 0.3, theirs
         f1s.append(prf["f1"])
     assert np.mean(f1s) >= 0.5
@@ -232,7 +233,7 @@ def test_signals_are_rare_on_ordinary_tweets():
                "german": "de", "portuguese": "pt"}
     posts = []
     for folder, lang in folders.items():
-        path = signals.NLU_DATA / "xlm-t-sentiment" / folder / "val_text.txt"
+        path = signals_eval.NLU_DATA / "xlm-t-sentiment" / folder / "val_text.txt"
         posts += [(t, lang) for t in path.read_text(encoding="utf-8").splitlines()]
     found = [detect(t, lang)[0] for t, lang in posts]
     for s in SIGNALS:

@@ -3,7 +3,8 @@ offline on CPU, from the trained model in ``listening/model.py`` (loaded from it
 nothing is trained at run time). The intent is one decision over the model's heads: its complaint
 and sentiment probabilities, a question cue, the lexicon's purchase phrases and the signals of
 ``listening/signals.py`` (a restock request or a resolved thank-you is never a complaint).
-The previous classifier is in ``listening/legacy.py``, for comparison. See docs/classifier.md.
+The previous classifier is in ``benchmarks/classifier_eval/legacy.py``, for comparison. See
+docs/classifier.md.
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .legacy import CATEGORIES, CORPUS, DATA, LANGUAGES, LanguageGuesser, cues, fold, load_corpus
+from .cues import CATEGORIES, LANGUAGES, QUESTION_OPENERS, LanguageGuesser, cues, fold
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CORPUS", "DATA", "INTENTS", "LANGUAGES", "Classification", "Classifier",
-           "LanguageGuesser", "classify", "classify_posts", "get_classifier", "load_corpus"]
+__all__ = ["INTENTS", "LANGUAGES", "Classification", "Classifier", "LanguageGuesser", "classify",
+           "classify_posts", "get_classifier"]
 
 INTENTS = ("complaint", "question", "praise", "purchase_intent", "other")
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -45,17 +46,6 @@ class Classification:
     aspects: tuple[str, ...] = ()
 
 
-# Sentence openers that ask, beyond the Italian and English ones the lexicon cues know.
-QUESTION_OPENERS = {
-    "es": {"como", "cuando", "donde", "cuanto", "cuanta", "cuantos", "que", "cual", "por",
-           "hay", "tienen", "puedo", "pueden", "podrian", "hacen", "envian"},
-    "fr": {"comment", "quand", "ou", "combien", "pourquoi", "quel", "quelle", "est-ce", "avez",
-           "pouvez", "puis-je", "livrez", "est-il"},
-    "de": {"wie", "wann", "wo", "warum", "was", "welche", "welcher", "gibt", "habt", "haben",
-           "kann", "konnt", "konnen", "liefert", "versendet", "ist"},
-    "pt": {"como", "quando", "onde", "quanto", "quanta", "porque", "qual", "tem", "voces",
-           "posso", "podem", "enviam", "entregam"},
-}
 _WORD = re.compile(r"[a-z0-9'-]+")
 
 
@@ -63,7 +53,7 @@ def asks(text: str, lang: str | None, opener: bool) -> bool:
     """A question mark, or a sentence that opens with an interrogative word."""
     if "?" in text or opener:
         return True
-    openers = QUESTION_OPENERS.get(lang or "")
+    openers = QUESTION_OPENERS.get(lang or "") if lang not in ("it", "en") else None
     if not openers:
         return False
     for sentence in re.split(r"[.!\n]+", fold(text)):

@@ -4,17 +4,23 @@ multilingual Universal Sentence Encoder v3 (16 languages, it/en/es/fr/de/pt amon
 pass, Apache-2.0). Nothing is downloaded: the weights are in site-packages.
 
 Loaded on first use (about a second and ~125 MB), once per process; the web process loads it only
-when a request needs it."""
+when a request needs it. The rows of the last few thousand texts are kept (:data:`RECENT`), so the
+shop's overlay reads the vectors the classifier has just computed for the same posts instead of
+embedding them a second time."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 DIMENSIONS = 512
+RECENT = 4096  # rows kept for texts embedded lately (2 KB each)
 _lock = threading.Lock()
 _model = None
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def _encoder():
@@ -34,9 +40,20 @@ def embed(texts: Sequence[str], batch: int = 256) -> np.ndarray:
              else "." for t in texts]
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = _encoder()
-    parts = [np.asarray(model.encode(texts[i:i + batch]), dtype=np.float32)
-             for i in range(0, len(texts), batch)]
-    rows = np.vstack(parts)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
+    with _recent_lock:
+        known = {t: _recent[t] for t in texts if t in _recent}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        model = _encoder()
+        rows = np.vstack([np.asarray(model.encode(missing[i:i + batch]), dtype=np.float32)
+                          for i in range(0, len(missing), batch)])
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        rows = rows / np.where(norms == 0, 1.0, norms)
+        fresh = dict(zip(missing, rows, strict=True))
+        known.update(fresh)
+        if len(missing) <= RECENT:
+            with _recent_lock:
+                _recent.update(fresh)
+                while len(_recent) > RECENT:
+                    _recent.popitem(last=False)
+    return np.vstack([known[t] for t in texts])

@@ -2,11 +2,12 @@
 and character n-grams and the lexicon cue counts, with one softmax head for sentiment
 (negative/neutral/positive, XLM-T tweets in six languages) and one for complaint vs not (CESAMARD
 reviews). Trained once by ``arrosto model train`` into a versioned artifact shipped in
-``listening/data/model/``; loading it reads a joblib file and trains nothing. See
+``listening/data/model/``; loading it reads a gzipped pickle of arrays and trains nothing. See
 docs/classifier.md.
 
 Only sources whose licence allows a shipped model are used for it (``SOURCES``); the complaints
-corpus in ``listening/data`` has no licence and serves only to evaluate (``extra`` in ``train``).
+corpus (``benchmarks/classifier_eval/data``, not in the package) has no licence and serves only to
+evaluate (``extra`` in ``train``).
 """
 from __future__ import annotations
 
@@ -115,8 +116,8 @@ class Features:
 
 
 def cue_features(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
-    """The legacy lexicon counts and surface marks, as plain features (no rule on top)."""
-    from .legacy import N_DENSE, cues, dense
+    """The lexicon counts and surface marks of ``cues.py``, as plain features (no rule on top)."""
+    from .cues import N_DENSE, cues, dense
 
     langs = langs or [None] * len(texts)
     rows = [dense(cues(t, lang if lang in ("it", "en") else None))
