@@ -56,7 +56,23 @@ def classify_cmd(ctx: Context, file: Path, output, shop_ref: str | None) -> None
 
 @click.group("eval")
 def eval_() -> None:
-    """Measure Arrosto's models."""
+    """Measure Arrosto's models (from a source checkout: the evaluation code and its data live in
+    benchmarks/, not in the installed package)."""
+
+
+def _benchmarks_on_path() -> None:
+    """Put the checkout's ``benchmarks/`` on ``sys.path``, or say why it cannot be done."""
+    import sys
+
+    import arrosto
+
+    benchmarks = Path(arrosto.__file__).resolve().parents[2] / "benchmarks"
+    if not (benchmarks / "classifier_eval" / "evaluate.py").is_file():
+        raise click.ClickException(
+            "arrosto eval runs from a source checkout: its code and data (benchmarks/"
+            "classifier_eval) are not installed with the package")
+    if str(benchmarks) not in sys.path:
+        sys.path.insert(0, str(benchmarks))
 
 
 @eval_.command("classifier")
@@ -71,7 +87,8 @@ def eval_classifier(k: int, seed: int, as_json: bool) -> None:
     sentiment macro-F1 on XLM-T validation tweets in six languages."""
     import json
 
-    from ..listening.evaluate import compare, format_comparison
+    _benchmarks_on_path()
+    from classifier_eval.evaluate import compare, format_comparison
 
     report = compare(k=k, seed=seed, progress=lambda m: click.echo(f"  {m}", err=True))
     click.echo(json.dumps(report, indent=1) if as_json else format_comparison(report))
