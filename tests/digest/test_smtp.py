@@ -15,7 +15,7 @@ from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from arrosto.digest import schedule
-from arrosto.digest.send import send_digest
+from arrosto.digest.send import read_unsubscribe_token, send_digest, unsubscribe_token
 from arrosto.models import DigestRecipient, DigestRun, Message
 
 from .data import DAY, NOW, add_recipients, busy_shop
@@ -181,3 +181,14 @@ def test_server_down_never_marks_the_day_sent(make_app):
         run = s.scalar(select(DigestRun))
         assert (run.state, run.sent_at) == ("failed", None)
         assert s.scalar(select(Message.state).where(Message.kind == "digest")) == "failed"
+
+
+def test_unsubscribe_links_survive_a_key_rotation_and_refuse_forgeries():
+    old, new = "old-secret-key-0123456789abcdef", "new-secret-key-0123456789abcdef"
+    sent_before = unsubscribe_token([old], 3, 7)
+    assert read_unsubscribe_token([new, old], sent_before) == (3, 7)  # a digest from before
+    assert read_unsubscribe_token([new, old], unsubscribe_token([new, old], 3, 7)) == (3, 7)
+    assert read_unsubscribe_token([new], sent_before) is None  # the old key retired
+    forged = unsubscribe_token(["someone-else's-key-0123456789ab"], 3, 7)
+    assert read_unsubscribe_token([new, old], forged) is None
+    assert read_unsubscribe_token([new, old], sent_before.replace("Wz", "Wy", 1)) is None

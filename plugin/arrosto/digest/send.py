@@ -9,10 +9,7 @@ scheduler to retry with backoff. :func:`claim_run` lets one caller at a time sen
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import smtplib
 import ssl
@@ -22,6 +19,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -112,28 +110,29 @@ def deliver(transport: Transport, msg: EmailMessage, *,
 
 # --- unsubscribe tokens -------------------------------------------------------------------------
 
-def _mac(secret: str, payload: str) -> str:
-    key = derive_key(secret, "digest-unsubscribe")
-    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()[:32]
+UNSUBSCRIBE_SALT = "digest-unsubscribe"
+
+
+def _serializer(secrets: list[str]) -> URLSafeSerializer:
+    # itsdangerous signs with the last key and verifies with all: newest (secrets[0]) last. No
+    # expiry: the link in a digest sent months ago must still work (RFC 8058)
+    keys = [derive_key(secret, UNSUBSCRIBE_SALT) for secret in reversed(secrets)]
+    return URLSafeSerializer(keys, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(secrets: list[str], shop_id: int, recipient_id: int) -> str:
-    payload = f"{shop_id}.{recipient_id}"
-    encoded = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-    return f"{encoded}.{_mac(secrets[0], payload)}"
+    return _serializer(secrets).dumps([shop_id, recipient_id])
 
 
 def read_unsubscribe_token(secrets: list[str], token: str) -> tuple[int, int] | None:
     """(shop id, recipient id) of a valid token (any configured key), else None."""
-    encoded, _, mac = token.partition(".")
     try:
-        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-        shop_id, recipient_id = (int(x) for x in payload.split("."))
-    except (ValueError, UnicodeDecodeError):
+        shop_id, recipient_id = _serializer(secrets).loads(token)
+    except (BadSignature, TypeError, ValueError):
         return None
-    if any(hmac.compare_digest(_mac(secret, payload), mac) for secret in secrets):
-        return shop_id, recipient_id
-    return None
+    if not (isinstance(shop_id, int) and isinstance(recipient_id, int)):
+        return None
+    return shop_id, recipient_id
 
 
 def unsubscribe_url(settings: Any, shop_id: int, recipient_id: int) -> str:
