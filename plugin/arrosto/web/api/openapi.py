@@ -23,10 +23,13 @@ from .schemas import (
     Approved,
     CaseDetail,
     CasePage,
+    Corrected,
+    CorrectionIn,
     Digest,
     Error,
     OrderDetail,
     OrderPage,
+    PostOut,
     PostPage,
     ProductDetail,
     ProductPage,
@@ -48,6 +51,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     body: type[BaseModel] | None = None
     tag: str = "shop"
+    body_required: bool = False
+    operation_id: str = ""  # the endpoint's name unless two operations share an endpoint
 
 
 def _path_id(name: str, what: str) -> dict[str, Any]:
@@ -77,6 +82,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                         "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}},
     "product_id": _path_id("product_id", "product"),
     "order_id": _path_id("order_id", "order"),
+    "post_id": _path_id("post_id", "post"),
     "case_id": _path_id("case_id", "case"),
     "message_id": _path_id("message_id", "reply message"),
     "promotion_id": _path_id("promotion_id", "promotion"),
@@ -97,6 +103,15 @@ OPERATIONS = (
               (404,), tag="orders"),
     Operation("get", "/posts", "api.posts", "Social posts found or imported, newest first",
               PostPage, (*PAGED, "post_intent", "product_filter"), (400,), tag="listening"),
+    Operation("get", "/posts/{post_id}", "api.post", "A post with its products and correction",
+              PostOut, ("post_id",), (404,), tag="listening"),
+    Operation("post", "/posts/{post_id}/correction", "api.correction",
+              "Correct how the post was read: it is re-routed at once (its case closed or "
+              "opened)", Corrected, ("post_id",), (400, 404, 415, 422), CorrectionIn,
+              tag="listening", body_required=True, operation_id="correct_post"),
+    Operation("delete", "/posts/{post_id}/correction", "api.correction",
+              "Undo the post's correction: the post and its case as they were", Corrected,
+              ("post_id",), (404,), tag="listening", operation_id="undo_correction"),
     Operation("get", "/cases", "api.cases", "Support cases, newest first", CasePage,
               (*PAGED, "case_state", "case_intent", "product_filter"), (400,), tag="support"),
     Operation("get", "/cases/{case_id}", "api.case",
@@ -154,11 +169,12 @@ def openapi_document() -> dict[str, Any]:
         for code in op.errors:
             responses[str(code)] = {"description": ERROR_TEXT[code], "content": _json(error)}
         operation: dict[str, Any] = {
-            "operationId": op.endpoint.removeprefix("api."), "summary": op.summary,
+            "operationId": op.operation_id or op.endpoint.removeprefix("api."),
+            "summary": op.summary,
             "tags": [op.tag], "parameters": [PARAMETERS[p] for p in op.parameters],
             "responses": dict(sorted(responses.items()))}
         if op.body is not None:
-            operation["requestBody"] = {"required": False, "content": _json(
+            operation["requestBody"] = {"required": op.body_required, "content": _json(
                 {"$ref": ref.format(model=op.body.__name__)})}
         paths.setdefault(op.path, {})[op.method] = operation
     return {

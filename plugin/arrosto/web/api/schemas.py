@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ...support.corrections import LABELS
 
 PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one is no row, never a driver error
@@ -161,6 +164,8 @@ class PostOut(Out):
     is_own: bool
     case_id: int | None
     product_ids: list[int]
+    correction: Literal[LABELS] | None = Field(  # type: ignore[valid-type]
+        description="The owner's correction of how the post was read, if any.")
 
 
 class CaseOut(Out):
@@ -224,6 +229,26 @@ class Approved(Out):
     message: Reply
     queued: bool = Field(description="False when the job queue did not answer: the approved "
                                      "reply waits for the worker.")
+
+
+class CorrectionIn(BaseModel):
+    """The owner's correction of how a post was read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Literal[LABELS] = Field(  # type: ignore[valid-type]
+        description="not_complaint, question (this is a question), resolved (already "
+                    "resolved), not_about_us; also complaint and praise.")
+
+
+class Corrected(Out):
+    post: PostOut = Field(description="The post as it now reads, with its correction.")
+    case: CaseOut | None = Field(description="The post's case after the correction (closed, "
+                                             "opened or unchanged); null when it has none.")
+    changed: bool = Field(description="False when the post already was so (the same "
+                                      "correction again, or no correction to undo).")
+    queued: int = Field(description="Replies approved for sending by the case the correction "
+                                    "opened (the shop's automatic replies).")
 
 
 class PromotionOut(Out):

@@ -24,6 +24,7 @@ from ...models import (
     OrderLink,
     Outreach,
     Post,
+    PostCorrection,
     PostProduct,
     Product,
     ProductKeyword,
@@ -104,6 +105,7 @@ def authenticate():
         return response
     with current_db().transaction() as s:
         g.shop = s.get(Shop, row.shop_id)
+    g.api_token_name = row.name
     g.db_session = current_db().shop_session(row.shop_id)
     _check_query()
     return None
@@ -222,12 +224,16 @@ def _product_ids(s: Session, owner, product, rows: list) -> dict[int, list[int]]
 
 def _posts(s: Session, posts: list[Post]) -> list[PostOut]:
     products = _product_ids(s, PostProduct.post_id, PostProduct.product_id, posts)
+    labels = {post_id: label for post_id, label in s.execute(
+        select(PostCorrection.post_id, PostCorrection.label)
+        .where(PostCorrection.post_id.in_([p.id for p in posts])))} if posts else {}
     return [PostOut(id=p.id, network=p.network, external_id=p.external_id,
                     author_id=p.author_id, author_handle=p.author_handle,
                     author_name=p.author_name, text=p.text, lang=p.lang,
                     created_at=p.created_at, url=p.url, source=p.source, intent=p.intent,
                     sentiment=p.sentiment, addresses_shop=p.addresses_shop, is_own=p.is_own,
-                    case_id=p.case_id, product_ids=products.get(p.id, []))
+                    case_id=p.case_id, product_ids=products.get(p.id, []),
+                    correction=labels.get(p.id))
             for p in posts]
 
 
