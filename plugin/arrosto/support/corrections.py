@@ -153,3 +153,14 @@ def _drop_opened_case(s: Session, post: Post, case: Case) -> None:
 
 def correction_of(s: Session, post_id: int) -> PostCorrection | None:
     return s.scalar(select(PostCorrection).where(PostCorrection.post_id == post_id))
+
+
+def queue_overlay_rebuild(shop_id: int) -> None:
+    """After a correction (or its undo) has committed: the shop's overlay is rebuilt by a job. A
+    queue that is down loses nothing that matters: the correction itself stands."""
+    from ..listening.overlay import rebuild_overlay_job
+
+    try:
+        rebuild_overlay_job(shop_id)
+    except Exception:  # noqa: BLE001 - the queue's backend; the correction itself stands
+        log.exception("shop %d: overlay rebuild not queued", shop_id)

@@ -69,14 +69,6 @@ def _back(post_id: int, case_id: int | None):
     return redirect(url_for("corrections.post", post_id=post_id))
 
 
-def _rebuild(shop_id: int) -> None:
-    from ..listening.overlay import rebuild_overlay_job
-
-    try:
-        rebuild_overlay_job(shop_id)
-    except Exception:  # noqa: BLE001 - the queue's backend; the correction itself stands
-        log.exception("shop %d: overlay rebuild not queued", shop_id)
-
 
 @bp.post("/posts/<int:post_id>/correct")
 @shop_required
@@ -92,7 +84,7 @@ def correct(post_id: int):
                                           settings=current_app.config["ARROSTO"])
         case_id = post.case_id
     queue_sends(approved)
-    _rebuild(g.shop.id)
+    corrections.queue_overlay_rebuild(g.shop.id)
     flash(gettext("Corrected: %(label)s. You can undo it.", label=NAMES[label]), "ok")
     return _back(post_id, case_id)
 
@@ -108,6 +100,6 @@ def undo(post_id: int):
         if case_id and s.get(Case, case_id) is None:
             case_id = None
     if done:
-        _rebuild(g.shop.id)
+        corrections.queue_overlay_rebuild(g.shop.id)
         flash(gettext("Correction undone."), "ok")
     return _back(post_id, case_id)

@@ -53,14 +53,6 @@ def _answer(post_id: int, changed: bool, queued: int):
                              changed=changed, queued=queued))
 
 
-def _rebuild(shop_id: int) -> None:
-    from ...listening.overlay import rebuild_overlay_job
-
-    try:
-        rebuild_overlay_job(shop_id)
-    except Exception:  # noqa: BLE001 - the queue's backend; the correction itself stands
-        log.exception("shop %d: overlay rebuild not queued", shop_id)
-
 
 # One rule for both methods: with a rule per method, an id past the largest row id would be
 # answered 405 (the router matches the other method's rule before the id is converted).
@@ -97,7 +89,7 @@ def correct_post(post_id: int):
         except Exception:  # noqa: BLE001 - the queue's backend; the approvals stand
             log.exception("post %d corrected through the API, replies %s not queued",
                           post_id, approved)
-        _rebuild(g.shop.id)
+        corrections.queue_overlay_rebuild(g.shop.id)
     return _answer(post_id, changed, len(approved))
 
 
@@ -107,5 +99,5 @@ def undo_correction(post_id: int):
     with current_db().transaction(g.shop.id) as s:
         changed = corrections.undo(s, _post_or_404(s, post_id))
     if changed:
-        _rebuild(g.shop.id)
+        corrections.queue_overlay_rebuild(g.shop.id)
     return _answer(post_id, changed, 0)
