@@ -45,6 +45,8 @@ from ..models import (
 from ..outbox import send as outbox
 from ..social import length_rule
 from ..support import drafts, linking, sla
+from ..support.cases import reopen as reopen_case
+from ..support.cases import resolve as resolve_case
 from .admin import PAGE, shop_required
 from .base import current_db
 
@@ -470,8 +472,9 @@ def reopen(case_id: int):
 def _set_state(case_id: int, state: str):
     with current_db().transaction(g.shop.id) as s:
         case = _case_or_404(s, case_id)
-        case.state = state
-        case.resolved_at = utcnow() if state == "resolved" else None
-        case.resolved_by = "owner" if state == "resolved" else None
+        if state == "resolved":
+            resolve_case(case, "owner")
+        else:
+            reopen_case(case)
     flash(gettext("Case resolved.") if state == "resolved" else gettext("Case reopened."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
