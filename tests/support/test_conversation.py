@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from arrosto.models import Case, Post, Shop, utcnow
-from arrosto.support.cases import route_posts
+from arrosto.support.cases import reopen, resolve, route_posts
 
 from ..factories import make_shop
 from ..web.forms import csrf_token
@@ -111,3 +112,20 @@ def test_the_owner_sees_it_and_can_reopen(client, db):
     client.post(f"/admin/cases/{case_id}/reopen", data={"csrf_token": token})
     with db.transaction(shop_id) as s:
         assert (s.get(Case, case_id).state, s.get(Case, case_id).resolved_by) == ("open", None)
+
+
+def test_the_customers_resolution_is_dated_by_their_post_and_a_reopen_clears_it(db):
+    shop_id, case_id = _shop_with_case(db, replied=False)
+    with db.transaction(shop_id) as s:
+        post_id = _later(s, "t1-2", "tutto risolto 👍", intent="other", signals=["resolved"],
+                         hours_ago=3)
+        route_posts(s, s.get(Shop, shop_id), [post_id])
+        case = s.get(Case, case_id)
+        assert case.resolved_at == s.get(Post, post_id).created_at
+        reopen(case)
+        assert (case.state, case.resolved_at, case.resolved_by) == ("open", None, None)
+        resolve(case, "owner")
+        assert (case.state, case.resolved_by) == ("resolved", "owner")
+        assert case.resolved_at >= utcnow() - dt.timedelta(minutes=5)
+        with pytest.raises(ValueError):
+            resolve(case, "someone")

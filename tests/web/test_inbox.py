@@ -29,6 +29,7 @@ from arrosto.models import (
     SocialIdentity,
     utcnow,
 )
+from arrosto.support.cases import route_posts
 from arrosto.support.drafts import draft_replies
 from arrosto.support.sla import flag_overdue
 from arrosto.support.templates import DEFAULTS
@@ -362,6 +363,35 @@ def test_mark_resolved_and_reopen(client, db, brace):
     with db.transaction(brace.shop) as s:
         case = s.get(Case, brace.question)
         assert case.state == "open" and case.resolved_at is None
+
+
+def test_a_case_the_customer_resolved_is_labelled_in_the_list_and_can_be_filtered(client, db,
+                                                                                   brace):
+    with db.transaction(brace.shop) as s:  # Luca's follow-up in the thread: sorted, thanks
+        post = Post(network="bluesky", external_id="t3-2", author_id="did:plc:q",
+                    author_handle="luca.bsky.social", text="Found it, all sorted, thanks!",
+                    created_at=utcnow(), intent="other", signals=["resolved"], lang="en",
+                    addresses_shop=True, thread_id="t3", reply_to_id="t3", source="mention")
+        s.add(post)
+        s.flush()
+        route_posts(s, s.get(Shop, brace.shop), [post.id])
+        assert s.get(Case, brace.question).resolved_by == "customer"
+    url = case_url(brace.complaint)
+    assert post_form(client, url, {}, url=f"{url}/resolve").status_code == 302
+
+    rows = page(client, "/admin/inbox?state=resolved").split("<tr")
+    [luca] = [r for r in rows if "@luca.bsky.social" in r]
+    [giulia] = [r for r in rows if f"/admin/cases/{brace.complaint}" in r]
+    [earlier] = [r for r in rows if f"/admin/cases/{brace.earlier}" in r]
+    assert "Resolved by the customer" in luca and "Resolved by you" in giulia
+    assert "Resolved by" not in earlier and ">resolved</span>" in earlier  # nobody recorded
+    customer = page(client, "/admin/inbox?by=customer")
+    assert "@luca.bsky.social" in customer and "Resolved by the customer" in customer
+    assert "@giulia@mastodon.example" not in customer and "Resolved by you" not in customer
+    assert '<option value="customer" selected>by the customer</option>' in customer
+    italian = page(client, "/admin/inbox?by=customer&lang=it")
+    assert "Risolto dal cliente" in italian and "Resolved by" not in italian
+    assert "Risolto da te" in page(client, "/admin/inbox?state=resolved&lang=it")
 
 
 # --- reply settings -------------------------------------------------------------------------------

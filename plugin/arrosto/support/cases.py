@@ -6,17 +6,31 @@ constraint on (shop, network, author, thread) is the final guard when two worker
 same thread at once."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Case, Post, PostProduct, Shop
+from ..models import Case, Post, PostProduct, Shop, utcnow
 
 log = logging.getLogger(__name__)
 
 SUPPORT_INTENTS = ("complaint", "question")
+RESOLVERS = ("owner", "customer", "correction")
+
+
+def resolve(case: Case, by: str, at: dt.datetime | None = None) -> None:
+    """Mark the case resolved by the owner, the customer or a correction, at ``at`` (now)."""
+    if by not in RESOLVERS:
+        raise ValueError(f"unknown resolver {by!r}")
+    case.state, case.resolved_at, case.resolved_by = "resolved", at or utcnow(), by
+
+
+def reopen(case: Case) -> None:
+    """Open the case again: it is no longer resolved (nor waiting)."""
+    case.state, case.resolved_at, case.resolved_by = "open", None, None
 
 
 def route_posts(s: Session, shop: Shop, post_ids: list[int]) -> list[Case]:
@@ -102,10 +116,9 @@ def add_to_case(s: Session, post: Post, case: Case | None = None) -> Case:
     else:
         later = post.created_at >= case.last_message_at
         if later and says_sorted(post, case):
-            case.state, case.resolved_at, case.resolved_by = "resolved", post.created_at, \
-                "customer"
+            resolve(case, "customer", post.created_at)
         elif later and case.state in ("waiting", "resolved"):
-            case.state, case.resolved_at, case.resolved_by = "open", None, None  # wrote again
+            reopen(case)  # wrote again
         case.last_message_at = max(case.last_message_at, post.created_at)
         if post.intent == "complaint":
             case.intent = "complaint"

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Case, Message, Post, PostCorrection, PostProduct, Shop, utcnow
-from .cases import SUPPORT_INTENTS, add_to_case, attend
+from .cases import SUPPORT_INTENTS, add_to_case, attend, reopen, resolve
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,14 @@ def correct(s: Session, shop: Shop, post: Post, label: str, *, by: str = "owner"
     if intent in SUPPORT_INTENTS and not post.is_own:
         case = add_to_case(s, post, case)
         if case.state == "resolved":
-            case.state, case.resolved_at, case.resolved_by = "open", None, None
+            reopen(case)
         _settle_intent(s, case)
         approved = attend(s, shop, [case], settings)
     elif case is not None:
         remaining = _settle_intent(s, case)
         closes = label in ("resolved", "not_about_us") or remaining is None
         if closes and case.state != "resolved":
-            case.state, case.resolved_at, case.resolved_by = "resolved", utcnow(), "correction"
+            resolve(case, "correction")
     correction = PostCorrection(post_id=post.id, label=label, intent=intent, before=before,
                                 corrected_by=by[:100], corrected_at=utcnow())
     s.add(correction)
@@ -148,7 +148,7 @@ def _drop_opened_case(s: Session, post: Post, case: Case) -> None:
         s.flush()
         s.delete(case)
     else:
-        case.state, case.resolved_at, case.resolved_by = "resolved", utcnow(), "correction"
+        resolve(case, "correction")
 
 
 def correction_of(s: Session, post_id: int) -> PostCorrection | None:

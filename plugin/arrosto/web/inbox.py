@@ -45,6 +45,9 @@ from ..models import (
 from ..outbox import send as outbox
 from ..social import length_rule
 from ..support import drafts, linking, sla
+from ..support.cases import RESOLVERS
+from ..support.cases import reopen as reopen_case
+from ..support.cases import resolve as resolve_case
 from .admin import PAGE, shop_required
 from .base import current_db
 
@@ -160,6 +163,9 @@ def index():
     intent = intent if intent in INTENTS else ""
     product_id = args.get("product", type=int)
     overdue = args.get("overdue") == "1"
+    by = args.get("by", "")
+    by = by if by in RESOLVERS else ""
+    state = "resolved" if by else state  # who resolved it: among the resolved cases
     page = max(args.get("page", 1, type=int), 1)
     now = utcnow()
 
@@ -175,6 +181,8 @@ def index():
             .where(PostProduct.product_id == product_id)))
     if overdue:
         stmt = stmt.where(Case.id.in_(overdue_ids))
+    if by:
+        stmt = stmt.where(Case.resolved_by == by)
     total = s.scalar(select(func.count()).select_from(stmt.subquery()))
     if state == "resolved":
         ordering = (Case.resolved_at.desc(), Case.id.desc())
@@ -183,7 +191,8 @@ def index():
     cases = s.scalars(stmt.order_by(*ordering).limit(PAGE).offset((page - 1) * PAGE)).all()
 
     filters = {k: v for k, v in {"state": state if state != "open" else None, "intent": intent,
-                                 "product": product_id, "overdue": 1 if overdue else None}.items()
+                                 "product": product_id, "overdue": 1 if overdue else None,
+                                 "by": by}.items()
                if v}
     pages = max((total + PAGE - 1) // PAGE, 1)
     products = s.execute(select(Product.id, Product.title).where(Product.id.in_(
@@ -192,7 +201,7 @@ def index():
     return render_template(
         "admin/inbox.html", rows=_rows(s, cases, overdue_ids, now), total=total, page=page,
         pages=pages, state=state, intent=intent, product_id=product_id, overdue=overdue,
-        products=products, states=STATES, intents=INTENTS,
+        products=products, states=STATES, intents=INTENTS, by=by, resolvers=RESOLVERS,
         prev_url=url_for("inbox.index", page=page - 1, **filters) if page > 1 else None,
         next_url=url_for("inbox.index", page=page + 1, **filters) if page < pages else None)
 
@@ -470,8 +479,9 @@ def reopen(case_id: int):
 def _set_state(case_id: int, state: str):
     with current_db().transaction(g.shop.id) as s:
         case = _case_or_404(s, case_id)
-        case.state = state
-        case.resolved_at = utcnow() if state == "resolved" else None
-        case.resolved_by = "owner" if state == "resolved" else None
+        if state == "resolved":
+            resolve_case(case, "owner")
+        else:
+            reopen_case(case)
     flash(gettext("Case resolved.") if state == "resolved" else gettext("Case reopened."), "ok")
     return redirect(url_for("inbox.case", case_id=case_id))
