@@ -66,6 +66,8 @@ def correct_post(post_id: int):
     again changes nothing."""
     from ...outbox.send import queue_sends
 
+    with current_db().transaction(g.shop.id) as s:
+        _post_or_404(s, post_id)  # another shop's post is a 404 whatever the body says
     body = _json_body()
     if body is NO_BODY:
         raise Invalid(422, "invalid body",
