@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from ..models import Case, Message, Post, PostCorrection, PostProduct, Shop, utcnow
+from ..outbox.send import send_message_job
 from .cases import SUPPORT_INTENTS, add_to_case, attend, reopen, resolve
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ def correct(s: Session, shop: Shop, post: Post, label: str, *, by: str = "owner"
             settings: Any = None) -> tuple[PostCorrection, list[int]]:
     """Apply ``label`` to ``post`` (replacing an earlier correction of it). Returns the
     correction and the ids of replies approved for sending (a case opened by "this is a
-    question" is drafted like any other), to queue once the transaction commits."""
+    question" is drafted like any other). Once the transaction commits, those replies are
+    queued and the shop's overlay is rebuilt by a job (:func:`arrosto.jobs.after_commit`)."""
     if label not in LABELS:
         raise UnknownLabel(label)
     undo(s, post)  # an earlier correction of the post, if any
@@ -85,6 +88,9 @@ def correct(s: Session, shop: Shop, post: Post, label: str, *, by: str = "owner"
     s.add(correction)
     s.flush()
     log.info("post %d corrected: %s (was %s)", post.id, label, before["intent"])
+    for message_id in approved:
+        jobs.after_commit(s, send_message_job, message_id)
+    _rebuild_after_commit(s, shop.id)
     return correction, approved
 
 
@@ -103,7 +109,8 @@ def _settle_intent(s: Session, case: Case) -> str | None:
 
 def undo(s: Session, post: Post) -> bool:
     """Take back the post's correction: its intent, signals, product matches and case as they
-    were. False when the post has no correction."""
+    were; the shop's overlay is rebuilt once that commits. False when the post has no
+    correction."""
     import datetime as dt
 
     correction = correction_of(s, post.id)
@@ -130,6 +137,7 @@ def undo(s: Session, post: Post) -> bool:
     s.delete(correction)
     s.flush()
     log.info("post %d: correction %s undone", post.id, correction.label)
+    _rebuild_after_commit(s, post.shop_id)
     return True
 
 
@@ -155,12 +163,9 @@ def correction_of(s: Session, post_id: int) -> PostCorrection | None:
     return s.scalar(select(PostCorrection).where(PostCorrection.post_id == post_id))
 
 
-def queue_overlay_rebuild(shop_id: int) -> None:
-    """After a correction (or its undo) has committed: the shop's overlay is rebuilt by a job. A
-    queue that is down loses nothing that matters: the correction itself stands."""
+def _rebuild_after_commit(s: Session, shop_id: int) -> None:
+    """The shop's overlay is rebuilt by a job once ``s`` commits (imported here: the overlay
+    needs numpy, which the web process does not load until a request needs it)."""
     from ..listening.overlay import rebuild_overlay_job
 
-    try:
-        rebuild_overlay_job(shop_id)
-    except Exception:  # noqa: BLE001 - the queue's backend; the correction itself stands
-        log.exception("shop %d: overlay rebuild not queued", shop_id)
+    jobs.after_commit(s, rebuild_overlay_job, shop_id)

@@ -73,18 +73,14 @@ def _back(post_id: int, case_id: int | None):
 @bp.post("/posts/<int:post_id>/correct")
 @shop_required
 def correct(post_id: int):
-    from ..outbox.send import queue_sends
-
     with current_db().transaction(g.shop.id) as s:
         post = _post_or_404(s, post_id)
         label = request.form.get("label", "")
         if label not in corrections.LABELS:
             abort(400)
-        _, approved = corrections.correct(s, s.get(Shop, g.shop.id), post, label,
+        corrections.correct(s, s.get(Shop, g.shop.id), post, label,
                                           settings=current_app.config["ARROSTO"])
         case_id = post.case_id
-    queue_sends(approved)
-    corrections.queue_overlay_rebuild(g.shop.id)
     flash(gettext("Corrected: %(label)s. You can undo it.", label=NAMES[label]), "ok")
     return _back(post_id, case_id)
 
@@ -100,6 +96,5 @@ def undo(post_id: int):
         if case_id and s.get(Case, case_id) is None:
             case_id = None
     if done:
-        corrections.queue_overlay_rebuild(g.shop.id)
         flash(gettext("Correction undone."), "ok")
     return _back(post_id, case_id)

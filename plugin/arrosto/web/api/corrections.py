@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, g, request
+from flask import current_app, g, request
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ...models import Case, Post, Shop
 from ...support import corrections
@@ -20,33 +18,26 @@ from .views import (
     Invalid,
     _case,
     _first_problem,
-    _id_or_404,
     _json_body,
     _ok,
     _posts,
+    _row_or_404,
     bp,
 )
 
 log = logging.getLogger(__name__)
 
 
-def _post_or_404(s: Session, post_id: int) -> Post:
-    row = s.scalar(select(Post).where(Post.id == _id_or_404(post_id)))
-    if row is None:
-        abort(404)
-    return row
-
-
 @bp.get("/posts/<int:post_id>")
 def post(post_id: int):
     s = g.db_session
-    return _ok(_posts(s, [_post_or_404(s, post_id)])[0])
+    return _ok(_posts(s, [_row_or_404(s, Post, post_id)])[0])
 
 
 def _answer(post_id: int, changed: bool, queued: int):
     """The post as it now reads and its case (jobs may have run inline: read afresh)."""
     with current_db().transaction(g.shop.id) as s:
-        row = _post_or_404(s, post_id)
+        row = _row_or_404(s, Post, post_id)
         case = s.get(Case, row.case_id) if row.case_id else None
         return _ok(Corrected(post=_posts(s, [row])[0],
                              case=CaseOut(**_case(case)) if case is not None else None,
@@ -61,37 +52,31 @@ def correction(post_id: int):
     return correct_post(post_id) if request.method == "POST" else undo_correction(post_id)
 
 
-def correct_post(post_id: int):
-    """Apply the owner's correction (replacing another one of the post); the same correction
-    again changes nothing."""
-    from ...outbox.send import queue_sends
-
-    with current_db().transaction(g.shop.id) as s:
-        _post_or_404(s, post_id)  # another shop's post is a 404 whatever the body says
+def _label() -> str:
+    """The correction's label from the JSON body, or a 422 naming what is wrong."""
     body = _json_body()
     if body is NO_BODY:
         raise Invalid(422, "invalid body",
                       f"send {{\"label\": …}}, one of {', '.join(corrections.LABELS)}")
     try:
-        label = CorrectionIn.model_validate(body).label
+        return CorrectionIn.model_validate(body).label
     except ValidationError as exc:
         raise Invalid(422, "invalid body", _first_problem(exc)) from None
-    approved: list[int] = []
+
+
+def correct_post(post_id: int):
+    """Apply the owner's correction (replacing another one of the post); the same correction
+    again changes nothing."""
     with current_db().transaction(g.shop.id) as s:
-        row = _post_or_404(s, post_id)
+        row = _row_or_404(s, Post, post_id)  # another shop's post: 404 whatever the body says
+        label = _label()
         earlier = corrections.correction_of(s, row.id)
         changed = earlier is None or earlier.label != label
-        if changed:
+        approved: list[int] = []
+        if changed:  # replies and the overlay rebuild are queued once this commits
             _, approved = corrections.correct(s, s.get(Shop, g.shop.id), row, label,
                                               by=f"api:{g.api_token_name}",
                                               settings=current_app.config["ARROSTO"])
-    if changed:
-        try:
-            queue_sends(approved)
-        except Exception:  # noqa: BLE001 - the queue's backend; the approvals stand
-            log.exception("post %d corrected through the API, replies %s not queued",
-                          post_id, approved)
-        corrections.queue_overlay_rebuild(g.shop.id)
     return _answer(post_id, changed, len(approved))
 
 
@@ -99,7 +84,5 @@ def undo_correction(post_id: int):
     """Take the post's correction back: the post and its case as they were. A post without a
     correction is answered as it is."""
     with current_db().transaction(g.shop.id) as s:
-        changed = corrections.undo(s, _post_or_404(s, post_id))
-    if changed:
-        corrections.queue_overlay_rebuild(g.shop.id)
+        changed = corrections.undo(s, _row_or_404(s, Post, post_id))
     return _answer(post_id, changed, 0)

@@ -364,8 +364,9 @@ def cases():
                      g.db_session))
 
 
-def _case_or_404(s: Session, case_id: int) -> Case:
-    row = s.scalar(select(Case).where(Case.id == _id_or_404(case_id)))
+def _row_or_404(s: Session, model: type[Any], row_id: int) -> Any:
+    """The shop's row of ``model`` by id (the shop session filters it), else a 404."""
+    row = s.scalar(select(model).where(model.id == _id_or_404(row_id)))
     if row is None:
         abort(404)
     return row
@@ -381,7 +382,7 @@ def _replies(s: Session, case_id: int) -> list[Message]:
 @bp.get("/cases/<int:case_id>")
 def case(case_id: int):
     s = g.db_session
-    row = _case_or_404(s, case_id)
+    row = _row_or_404(s, Case, case_id)
     thread = s.scalars(select(Post).where(Post.case_id == row.id)
                        .order_by(Post.created_at, Post.id)).all()
     linked = s.scalar(select(Order).where(Order.id == row.order_id)) if row.order_id else None
@@ -412,7 +413,7 @@ def approve_reply(case_id: int, message_id: int):
     db = current_db()
     try:
         with db.transaction(g.shop.id) as s:
-            _case_or_404(s, case_id)
+            _row_or_404(s, Case, case_id)
             message = s.scalar(select(Message).where(
                 Message.id == _id_or_404(message_id), Message.case_id == case_id,
                 Message.kind == "reply"))
@@ -448,13 +449,6 @@ def promotions():
                      per_page, s))
 
 
-def _promotion_or_404(s: Session, promotion_id: int) -> Promotion:
-    row = s.scalar(select(Promotion).where(Promotion.id == _id_or_404(promotion_id)))
-    if row is None:
-        abort(404)
-    return row
-
-
 @bp.get("/promotions/<int:promotion_id>")
 def promotion(promotion_id: int):
     """The promotion with its audience as the preview would build it now (nothing stored)."""
@@ -462,7 +456,7 @@ def promotion(promotion_id: int):
     from ...promotions.outreach import SETTINGS, promotion_settings
 
     s = g.db_session
-    row = _promotion_or_404(s, promotion_id)
+    row = _row_or_404(s, Promotion, promotion_id)
     try:
         options = promotion_settings(g.shop)
     except ConfigError:
@@ -501,7 +495,7 @@ def approve_promotion(promotion_id: int):
         raise Invalid(422, "invalid body", "this operation takes no body (or {})")
     try:
         with current_db().transaction(g.shop.id) as s:
-            row = _promotion_or_404(s, promotion_id)
+            row = _row_or_404(s, Promotion, promotion_id)
             queued = approve(s, row, utcnow())
             out = _promotions(s, [row])[0]
     except (NotAllowed, ConfigError) as exc:
