@@ -77,9 +77,20 @@ def order_body() -> bytes:
     return json.dumps(data.get("order", data)).encode()
 
 
+def sign(body: bytes) -> bytes:
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+
+
+def delivery_headers(signature: bytes) -> dict[str, str]:
+    """A signed Shopify delivery's headers, each with its own webhook id."""
+    return {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Hmac-Sha256": signature.decode(), "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-API-Version": "2025-10", "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+
+
 def load(port: int, body: bytes, total: int, concurrency: int) -> tuple[float, list[float], int]:
     """Send ``total`` signed deliveries over keep-alive connections; (rps, latencies, errors)."""
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    signature = sign(body)
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -90,10 +101,7 @@ def load(port: int, body: bytes, total: int, concurrency: int) -> tuple[float, l
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine, bad = [], 0
         for _ in range(per_thread):
-            headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
-                       "X-Shopify-Hmac-Sha256": signature.decode(),
-                       "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": "2025-10",
-                       "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+            headers = delivery_headers(signature)
             start = time.perf_counter()
             conn.request("POST", "/webhooks/shopify", body=body, headers=headers)
             res = conn.getresponse()
@@ -147,7 +155,7 @@ def load_wrk(port: int, body: bytes, seconds: float, concurrency: int,
     """``wrk`` for ``seconds``: (rps, p99 ms, requests, errors); every delivery id unique."""
     (work / "load.lua").write_text(WRK_SCRIPT)
     (work / "body.json").write_bytes(body)
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    signature = sign(body)
     out = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", str(work / "load.lua"), f"http://127.0.0.1:{port}", "--",
                           str(work / "body.json"), signature.decode(), SHOP, uuid.uuid4().hex],
@@ -180,7 +188,7 @@ def burst_with_kill(port: int, body: bytes, total: int, concurrency: int,
     carried is not counted. (answered 200, failed, pid of the killed worker)."""
     import psutil
 
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    signature = sign(body)
     sent, answered, failed = 0, 0, 0
     lock = threading.Lock()
     third = threading.Event()
@@ -195,10 +203,7 @@ def burst_with_kill(port: int, body: bytes, total: int, concurrency: int,
                 sent += 1
                 if sent >= total // 3:
                     third.set()
-            headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create",
-                       "X-Shopify-Hmac-Sha256": signature.decode(),
-                       "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": "2025-10",
-                       "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+            headers = delivery_headers(signature)
             try:
                 conn.request("POST", "/webhooks/shopify", body=body, headers=headers)
                 res = conn.getresponse()
