@@ -110,6 +110,12 @@ class WaitPolicy:
     max_wait: float = 900.0  # a longer wait is not slept: the job comes back later
     max_waits: int = 1  # waits within one call
 
+    @classmethod
+    def sleeping_with(cls, sleep: Callable[[float], None] | None, **limits: Any) -> WaitPolicy:
+        """A policy with these limits that sleeps with ``sleep`` (tests give theirs), else with
+        the policy's own."""
+        return cls(**limits) if sleep is None else cls(sleep=sleep, **limits)
+
     def pause(self, seconds: float, error: RetryableError) -> None:
         """Sleep ``seconds`` if that is short enough, else raise ``error`` (a wait known before
         asking, e.g. Shopify's cost bucket)."""

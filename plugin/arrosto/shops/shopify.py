@@ -18,7 +18,6 @@ token endpoint). Rate limits wait through :class:`arrosto.http.WaitPolicy`.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -125,8 +124,7 @@ class ShopifyShop(ShopPlatform):
             raise ConfigError(f"shop {shop.id}: {shop.domain!r} is not a myshopify.com domain")
         self._db = db
         self._settings = settings
-        policy = http.WaitPolicy(max_wait=max_wait, max_waits=1)  # sleep: the policy's
-        self.waits = policy if sleep is None else dataclasses.replace(policy, sleep=sleep)
+        self.waits = http.WaitPolicy.sleeping_with(sleep, max_wait=max_wait, max_waits=1)
         self.clock = clock
         self.base_url = (base_url or f"https://{shop.domain}").rstrip("/")
         self.timeout = timeout

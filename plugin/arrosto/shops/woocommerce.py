@@ -34,7 +34,6 @@ Quirks handled here, so that nothing else has to know them:
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -150,8 +149,7 @@ class WooCommerceShop(ShopPlatform):
                  max_wait: float = 30.0):
         super().__init__(shop)
         self._api: _Client | None = None
-        policy = http.WaitPolicy(max_wait=max_wait, max_waits=1)  # sleep: the policy's
-        self.waits = policy if sleep is None else dataclasses.replace(policy, sleep=sleep)
+        self.waits = http.WaitPolicy.sleeping_with(sleep, max_wait=max_wait, max_waits=1)
 
     # the client ----------------------------------------------------------------------------------
     @classmethod

@@ -15,10 +15,10 @@ import logging
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..errors import ArrostoError, ConfigError, FatalPlatformError, RetryableError
+from ..errors import ArrostoError, ConfigError, FatalPlatformError
 from ..http import WaitPolicy
 
 if TYPE_CHECKING:
@@ -107,8 +107,8 @@ class SocialNetwork(ABC):
         """``sleep`` (WaitPolicy's own by default; tests give theirs) and ``max_wait`` make the
         account's :class:`~arrosto.http.WaitPolicy`; ``options`` are the network's own."""
         self.account = account
-        policy = WaitPolicy(max_wait=max_wait, max_waits=self.rate_limit_waits)
-        self.waits = policy if sleep is None else replace(policy, sleep=sleep)
+        self.waits = WaitPolicy.sleeping_with(sleep, max_wait=max_wait,
+                                              max_waits=self.rate_limit_waits)
         self.options = options
 
     def __repr__(self) -> str:  # never the credentials
@@ -129,21 +129,17 @@ class SocialNetwork(ABC):
         limit (RetryableError, status 429, ``retry_after`` known) is waited out through
         :attr:`waits` and the same request made again."""
         translate = translate or self.translate
-        waited = 0
-        while True:
+
+        def attempt() -> T:
             try:
                 return request()
             except Exception as exc:
                 error = translate(exc, what)
                 if error is None:
                     raise
-                if not isinstance(error, RetryableError):
-                    raise error from exc
-                try:
-                    self.waits.wait_or_raise(error, waited)
-                except RetryableError:
-                    raise error from exc
-                waited += 1
+                raise error from exc
+
+        return self.waits.run(attempt)
 
     def translate(self, exc: BaseException, what: str) -> ArrostoError | None:
         """Arrosto's error for an exception of the network's SDK during ``what``; None for one
